@@ -1,0 +1,81 @@
+package org.e3j.layers.io;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The parameters of a model file, read by Flax path with their expected shapes. Every read checks the
+ * shape and refuses NaN/Inf; {@link #checkAllUsed()} then names any tensor the architecture did not
+ * ask for, so a file that lies about its contents is refused whole, with every culprit named.
+ */
+public final class Params {
+    private final SafeTensors file;
+    private final Set<String> used = new LinkedHashSet<>();
+    private final List<String> problems = new ArrayList<>();
+
+    public Params(SafeTensors file) {
+        this.file = file;
+    }
+
+    public SafeTensors file() {
+        return file;
+    }
+
+    /**
+     * The tensor at {@code path} as doubles (exact from float32), checked against {@code shape}.
+     * Problems are collected, and a zero array of the expected size is returned so that loading goes
+     * on and reports every problem at once in {@link #checkAllUsed()}.
+     */
+    public double[] get(String path, int... shape) {
+        used.add(path);
+        long expected = 1;
+        for (int d : shape) {
+            expected *= d;
+        }
+        if (!file.contains(path)) {
+            problems.add("missing tensor \"" + path + "\" of shape " + Arrays.toString(shape));
+            return new double[(int) expected];
+        }
+        SafeTensors.Info info = file.info(path);
+        long[] actual = info.shape();
+        boolean same = actual.length == shape.length;
+        for (int i = 0; same && i < shape.length; i++) {
+            same = actual[i] == shape[i];
+        }
+        if (!same) {
+            problems.add("tensor \"" + path + "\" has shape " + info.shapeString() + ", expected "
+                    + Arrays.toString(shape));
+            return new double[(int) expected];
+        }
+        if (info.dtype() != SafeTensors.DType.F32 && info.dtype() != SafeTensors.DType.F64) {
+            problems.add("tensor \"" + path + "\" has dtype " + info.dtype() + ", expected F32");
+            return new double[(int) expected];
+        }
+        double[] values = file.doubles(path);
+        for (int i = 0; i < values.length; i++) {
+            if (!Double.isFinite(values[i])) {
+                problems.add("tensor \"" + path + "\" holds " + values[i] + " at flat index " + i);
+                break;
+            }
+        }
+        return values;
+    }
+
+    /** Throws one {@link ModelFormatException} listing every missing, mis-shaped, non-finite or extra tensor. */
+    public void checkAllUsed() {
+        List<String> all = new ArrayList<>(problems);
+        Set<String> extra = new TreeSet<>(file.names());
+        extra.removeAll(used);
+        for (String name : extra) {
+            all.add("unexpected tensor \"" + name + "\" (shape " + file.info(name).shapeString() + ")");
+        }
+        if (!all.isEmpty()) {
+            throw new ModelFormatException(file.source() + ": the tensors do not fit the architecture: "
+                    + String.join("; ", all));
+        }
+    }
+}
