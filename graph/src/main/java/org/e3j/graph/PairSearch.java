@@ -1,0 +1,337 @@
+package org.e3j.graph;
+
+import java.util.Arrays;
+
+/**
+ * The O(N) cell-list search behind {@link NeighborList} and the minimum-distance check of
+ * {@link Structure}. Package-private; single-threaded and deterministic.
+ *
+ * <p>Finds every (sender i, receiver j, integer shift S) with
+ * {@code |pos[j] - pos[i] + S @ cell| < cutoff}, S = 0 along non-periodic directions, excluding
+ * i == j with S == 0: exactly the set ASE's {@code neighbor_list("ijS")} returns. Edges come out
+ * grouped by receiver (ascending) and, within a receiver, sorted by sender then shift.
+ */
+final class PairSearch {
+    private PairSearch() {}
+
+    /** Safety valve: images x bins visited per atom beyond which the cell is absurd for the cutoff. */
+    static final long MAX_STENCIL = 50_000_000L;
+
+    /** Growable edge storage (capacity grows geometrically). */
+    static final class Edges {
+        int count;
+        int[] senders = new int[16];
+        int[] receivers = new int[16];
+        int[] shifts = new int[48];
+
+        void clear() {
+            count = 0;
+        }
+
+        void add(int s, int r, int s0, int s1, int s2) {
+            if (count == senders.length) {
+                int cap = Math.max(16, (int) Math.min(Integer.MAX_VALUE - 8L, 2L * senders.length));
+                if (cap <= count || 3L * cap > Integer.MAX_VALUE - 8L) {
+                    throw new StructureException("neighbour list too large: more than " + count + " pairs");
+                }
+                senders = Arrays.copyOf(senders, cap);
+                receivers = Arrays.copyOf(receivers, cap);
+                shifts = Arrays.copyOf(shifts, 3 * cap);
+            }
+            senders[count] = s;
+            receivers[count] = r;
+            shifts[3 * count] = s0;
+            shifts[3 * count + 1] = s1;
+            shifts[3 * count + 2] = s2;
+            count++;
+        }
+    }
+
+    /** Visitor for {@link #search}; returning false stops the search early. */
+    interface Visitor {
+        boolean edge(int sender, int receiver, int s0, int s1, int s2, double distance);
+    }
+
+    /**
+     * Collects all pairs within {@code cutoff} into {@code out} (cleared first), sorted by receiver,
+     * sender, shift.
+     */
+    static void collect(double[] pos, int n, double[] cell, boolean[] pbc, double cutoff, Edges out) {
+        out.clear();
+        search(pos, n, cell, pbc, cutoff, (s, r, a, b, c, d) -> {
+            out.add(s, r, a, b, c);
+            return true;
+        });
+        sortSegments(out);
+    }
+
+    /**
+     * Enumerates pairs within cutoff, receiver by receiver (ascending); order within a receiver is
+     * the bin order (callers sort). Returns false if the visitor stopped the search.
+     */
+    static boolean search(double[] pos, int n, double[] cell, boolean[] pbc, double cutoff, Visitor v) {
+        if (n == 0) {
+            return true;
+        }
+        if (!(cutoff > 0) || !Double.isFinite(cutoff)) {
+            throw new StructureException("cutoff must be positive and finite, got " + cutoff);
+        }
+        Cell g = Cell.of(cell, pbc);
+        final double[] m = g.m;
+        final double[] inv = g.inv;
+        final boolean periodic = Cell.anyPbc(pbc);
+        // the original cell for exact distances (S is 0 along directions where it may be incomplete)
+        final double[] c0 = periodic ? cell : new double[9];
+
+        // fractional coordinates, wrapped along periodic directions; n_ic = floor(f)
+        double[] f = new double[3 * n];
+        int[] wrap = new int[3 * n];
+        double[] lo = {Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY};
+        double[] hi = {Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY};
+        for (int i = 0; i < n; i++) {
+            double x = pos[3 * i], y = pos[3 * i + 1], z = pos[3 * i + 2];
+            for (int c = 0; c < 3; c++) {
+                double fc = x * inv[c] + y * inv[3 + c] + z * inv[6 + c];
+                if (pbc[c]) {
+                    double fl = Math.floor(fc);
+                    if (Math.abs(fl) > 1e9) {
+                        throw new StructureException("atom " + i + " is " + fl + " cells away from the cell along "
+                                + "abc".charAt(c) + ": wrap the positions");
+                    }
+                    wrap[3 * i + c] = (int) fl;
+                    fc -= fl;
+                }
+                f[3 * i + c] = fc;
+                lo[c] = Math.min(lo[c], fc);
+                hi[c] = Math.max(hi[c], fc);
+            }
+        }
+        // wrapped Cartesian positions p' = p - wrap @ m
+        double[] pw = new double[3 * n];
+        for (int i = 0; i < n; i++) {
+            int w0 = wrap[3 * i], w1 = wrap[3 * i + 1], w2 = wrap[3 * i + 2];
+            for (int k = 0; k < 3; k++) {
+                pw[3 * i + k] = pos[3 * i + k] - (w0 * m[k] + w1 * m[3 + k] + w2 * m[6 + k]);
+            }
+        }
+
+        // bins: extent (fractional) and physical length per direction
+        double[] origin = new double[3];
+        double[] extent = new double[3];
+        double[] length = new double[3];
+        for (int c = 0; c < 3; c++) {
+            if (pbc[c]) {
+                origin[c] = 0;
+                extent[c] = 1;
+            } else {
+                origin[c] = lo[c];
+                extent[c] = hi[c] - lo[c];
+            }
+            length[c] = extent[c] * g.height[c];
+        }
+        long maxBins = Math.max(64L, 2L * n);
+        double binSize = cutoff;
+        int[] nb = new int[3];
+        while (true) {
+            double total = 1;
+            for (int c = 0; c < 3; c++) {
+                double k = Math.floor(length[c] / binSize);
+                nb[c] = (int) Math.max(1, Math.min(k, 1 << 20));
+                total *= nb[c];
+            }
+            if (total <= maxBins) {
+                break;
+            }
+            binSize *= Math.max(1.01, Math.cbrt(total / maxBins));
+        }
+        double[] width = new double[3];
+        int[] reach = new int[3];
+        long stencil = 1;
+        for (int c = 0; c < 3; c++) {
+            width[c] = extent[c] > 0 ? extent[c] / nb[c] : 1.0;
+            double r = Math.ceil(cutoff / (g.height[c] * width[c]));
+            if (!pbc[c]) {
+                r = Math.min(r, nb[c] - 1);
+            }
+            if (r > 1e7) {
+                throw new StructureException("cell is too thin along " + "abc".charAt(c) + " (height "
+                        + g.height[c] + " Å) for cutoff " + cutoff + " Å");
+            }
+            reach[c] = (int) r;
+            stencil *= 2L * reach[c] + 1;
+        }
+        if (stencil > MAX_STENCIL) {
+            throw new StructureException("cell is too small for cutoff " + cutoff + " Å: " + stencil
+                    + " periodic images per atom would be searched (heights " + g.height[0] + ", "
+                    + g.height[1] + ", " + g.height[2] + " Å)");
+        }
+
+        // counting sort of atoms into bins
+        int nbx = nb[0], nby = nb[1], nbz = nb[2];
+        int nbins = nbx * nby * nbz;
+        int[] binOf = new int[n];
+        int[] bxyz = new int[3 * n];
+        int[] start = new int[nbins + 1];
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < 3; c++) {
+                int b = (int) Math.floor((f[3 * i + c] - origin[c]) / width[c]);
+                bxyz[3 * i + c] = Math.max(0, Math.min(nb[c] - 1, b));
+            }
+            int b = bxyz[3 * i] + nbx * (bxyz[3 * i + 1] + nby * bxyz[3 * i + 2]);
+            binOf[i] = b;
+            start[b + 1]++;
+        }
+        for (int b = 0; b < nbins; b++) {
+            start[b + 1] += start[b];
+        }
+        int[] fill = Arrays.copyOf(start, nbins);
+        int[] atoms = new int[n];
+        for (int i = 0; i < n; i++) {
+            atoms[fill[binOf[i]]++] = i;
+        }
+
+        final double cut2 = cutoff * cutoff * (1 + 1e-9) + 1e-300;
+        for (int a = 0; a < n; a++) { // receiver
+            int ax = bxyz[3 * a], ay = bxyz[3 * a + 1], az = bxyz[3 * a + 2];
+            double pax = pw[3 * a], pay = pw[3 * a + 1], paz = pw[3 * a + 2];
+            for (int dz = -reach[2]; dz <= reach[2]; dz++) {
+                int vz = az + dz;
+                int tz = 0;
+                if (pbc[2]) {
+                    tz = Math.floorDiv(vz, nbz);
+                    vz -= tz * nbz;
+                } else if (vz < 0 || vz >= nbz) {
+                    continue;
+                }
+                for (int dy = -reach[1]; dy <= reach[1]; dy++) {
+                    int vy = ay + dy;
+                    int ty = 0;
+                    if (pbc[1]) {
+                        ty = Math.floorDiv(vy, nby);
+                        vy -= ty * nby;
+                    } else if (vy < 0 || vy >= nby) {
+                        continue;
+                    }
+                    for (int dx = -reach[0]; dx <= reach[0]; dx++) {
+                        int vx = ax + dx;
+                        int tx = 0;
+                        if (pbc[0]) {
+                            tx = Math.floorDiv(vx, nbx);
+                            vx -= tx * nbx;
+                        } else if (vx < 0 || vx >= nbx) {
+                            continue;
+                        }
+                        int b = vx + nbx * (vy + nby * vz);
+                        // sender image sits at p'_s + t @ m; S' = -t
+                        double ox = tx * m[0] + ty * m[3] + tz * m[6];
+                        double oy = tx * m[1] + ty * m[4] + tz * m[7];
+                        double oz = tx * m[2] + ty * m[5] + tz * m[8];
+                        for (int k = start[b], end = start[b + 1]; k < end; k++) {
+                            int s = atoms[k];
+                            double rx = pax - pw[3 * s] - ox;
+                            double ry = pay - pw[3 * s + 1] - oy;
+                            double rz = paz - pw[3 * s + 2] - oz;
+                            double d2 = rx * rx + ry * ry + rz * rz;
+                            if (d2 >= cut2) {
+                                continue;
+                            }
+                            // S = S' + wrap_sender - wrap_receiver
+                            int s0 = -tx + wrap[3 * s] - wrap[3 * a];
+                            int s1 = -ty + wrap[3 * s + 1] - wrap[3 * a + 1];
+                            int s2 = -tz + wrap[3 * s + 2] - wrap[3 * a + 2];
+                            if (s == a && s0 == 0 && s1 == 0 && s2 == 0) {
+                                continue;
+                            }
+                            double d = distance(pos, c0, s, a, s0, s1, s2);
+                            if (d < cutoff && !v.edge(s, a, s0, s1, s2, d)) {
+                                return false;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    /** |pos[j] - pos[i] + S @ cell|, evaluated in ASE's order. */
+    static double distance(double[] pos, double[] cell, int i, int j, int s0, int s1, int s2) {
+        double x = (pos[3 * j] - pos[3 * i]) + (s0 * cell[0] + s1 * cell[3] + s2 * cell[6]);
+        double y = (pos[3 * j + 1] - pos[3 * i + 1]) + (s0 * cell[1] + s1 * cell[4] + s2 * cell[7]);
+        double z = (pos[3 * j + 2] - pos[3 * i + 2]) + (s0 * cell[2] + s1 * cell[5] + s2 * cell[8]);
+        return Math.sqrt(x * x + y * y + z * z);
+    }
+
+    /** Sorts each receiver's run by (sender, s0, s1, s2); edges are already grouped by receiver. */
+    static void sortSegments(Edges e) {
+        int from = 0;
+        while (from < e.count) {
+            int to = from + 1;
+            while (to < e.count && e.receivers[to] == e.receivers[from]) {
+                to++;
+            }
+            if (to - from <= 48) {
+                insertionSort(e, from, to);
+            } else {
+                mergeSort(e, from, to);
+            }
+            from = to;
+        }
+    }
+
+    private static void mergeSort(Edges e, int from, int to) {
+        int len = to - from;
+        int[] perm = new int[len];
+        for (int k = 0; k < len; k++) {
+            perm[k] = from + k;
+        }
+        int[] snd = e.senders;
+        int[] sh = e.shifts;
+        it.unimi.dsi.fastutil.ints.IntArrays.mergeSort(perm, (p, q) -> compare(snd[p], sh[3 * p], sh[3 * p + 1],
+                sh[3 * p + 2], snd[q], sh[3 * q], sh[3 * q + 1], sh[3 * q + 2]));
+        int[] s2 = new int[len];
+        int[] h2 = new int[3 * len];
+        for (int k = 0; k < len; k++) {
+            int p = perm[k];
+            s2[k] = snd[p];
+            h2[3 * k] = sh[3 * p];
+            h2[3 * k + 1] = sh[3 * p + 1];
+            h2[3 * k + 2] = sh[3 * p + 2];
+        }
+        System.arraycopy(s2, 0, snd, from, len);
+        System.arraycopy(h2, 0, sh, 3 * from, 3 * len);
+    }
+
+    private static void insertionSort(Edges e, int from, int to) {
+        int[] snd = e.senders;
+        int[] sh = e.shifts;
+        for (int i = from + 1; i < to; i++) {
+            int s = snd[i], a = sh[3 * i], b = sh[3 * i + 1], c = sh[3 * i + 2];
+            int j = i - 1;
+            while (j >= from && compare(snd[j], sh[3 * j], sh[3 * j + 1], sh[3 * j + 2], s, a, b, c) > 0) {
+                snd[j + 1] = snd[j];
+                sh[3 * j + 3] = sh[3 * j];
+                sh[3 * j + 4] = sh[3 * j + 1];
+                sh[3 * j + 5] = sh[3 * j + 2];
+                j--;
+            }
+            snd[j + 1] = s;
+            sh[3 * j + 3] = a;
+            sh[3 * j + 4] = b;
+            sh[3 * j + 5] = c;
+        }
+    }
+
+    static int compare(int s, int a, int b, int c, int t, int x, int y, int z) {
+        int r = Integer.compare(s, t);
+        if (r != 0) {
+            return r;
+        }
+        r = Integer.compare(a, x);
+        if (r != 0) {
+            return r;
+        }
+        r = Integer.compare(b, y);
+        return r != 0 ? r : Integer.compare(c, z);
+    }
+}
