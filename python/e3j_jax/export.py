@@ -1,0 +1,194 @@
+"""Model file I/O: one ``.safetensors`` file holding a config and the Flax params.
+
+* tensors: every Flax variable, keyed by its full path (collection included) joined
+  with ``/``, verbatim: ``params/SimpleNetworkLayer_0/Linear_0/w[0,0] 8x0e,8x0e``;
+  dtype F32, shape as in Flax;
+* ``__metadata__ = {"e3j_config": <JSON>}``, the JSON written with ``sort_keys=True``
+  and compact separators so files are byte-reproducible.
+
+The format is documented in docs/model-format.md (the contract with the Java loader).
+``export_model`` validates before writing and writes to a temp file that is renamed
+into place, so a failed export never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from typing import Any, Dict, Mapping, Tuple
+
+import flax.linen as nn
+import jax
+import numpy as np
+import safetensors
+import safetensors.numpy
+
+from e3j_jax.config import build_model, model_config
+
+METADATA_KEY = "e3j_config"
+
+
+class ExportError(ValueError):
+    """The model or its params cannot be written as an e3j model file."""
+
+
+def dumps_config(cfg: Mapping[str, Any]) -> str:
+    return json.dumps(cfg, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+
+
+def flatten_params(variables: Mapping[str, Any]) -> Dict[str, Any]:
+    """Flax variables -> {"collection/Module_0/.../name": leaf}, in Flax's insertion order."""
+    out: Dict[str, Any] = {}
+
+    def walk(prefix, node):
+        if isinstance(node, Mapping):
+            if not node:
+                raise ExportError(f"empty sub-tree at {'/'.join(prefix) or '<root>'}")
+            for key, value in node.items():
+                if not isinstance(key, str):
+                    raise ExportError(f"non-string key {key!r} under {'/'.join(prefix) or '<root>'}")
+                if "/" in key or key == "":
+                    raise ExportError(
+                        f"key {key!r} under {'/'.join(prefix) or '<root>'} contains '/' or is empty; "
+                        "paths joined with '/' would be ambiguous"
+                    )
+                walk(prefix + (key,), value)
+        else:
+            out["/".join(prefix)] = node
+
+    if not isinstance(variables, Mapping):
+        raise ExportError(f"variables must be a mapping of collections, got {type(variables).__name__}")
+    walk((), variables)
+    return out
+
+
+def unflatten_params(flat: Mapping[str, Any]) -> Dict[str, Any]:
+    root: Dict[str, Any] = {}
+    for path, value in flat.items():
+        parts = path.split("/")
+        node = root
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return root
+
+
+def _example_graph(cfg):
+    """A tiny graph to trace the model's shapes with (jax.eval_shape, nothing is computed)."""
+    import jax.numpy as jnp
+    import jraph
+
+    nodes = {"positions": jnp.zeros((2, 3), jnp.float32)}
+    edges = None
+    if cfg["architecture"] == "SimpleNetwork":
+        nodes["numbers"] = jnp.zeros((2,), jnp.int32)
+    else:
+        nodes["species"] = jnp.zeros((2,), jnp.int32)
+        edges = {"shifts": jnp.zeros((1, 3), jnp.float32)}
+    return jraph.GraphsTuple(
+        nodes=nodes, edges=edges, senders=jnp.array([0], jnp.int32), receivers=jnp.array([1], jnp.int32),
+        globals=None, n_node=jnp.array([2], jnp.int32), n_edge=jnp.array([1], jnp.int32),
+    )
+
+
+def expected_param_shapes(model: nn.Module, cfg) -> Dict[str, Tuple[Tuple[int, ...], Any]]:
+    shapes = jax.eval_shape(lambda: model.init(jax.random.PRNGKey(0), _example_graph(cfg)))
+    return {k: (tuple(v.shape), v.dtype) for k, v in flatten_params(shapes).items()}
+
+
+def check_params(model: nn.Module, cfg, variables) -> Dict[str, np.ndarray]:
+    """Validate params against the model's own structure; return {path: float32 ndarray}."""
+    flat = flatten_params(variables)
+    expected = expected_param_shapes(model, cfg)
+    missing = [k for k in expected if k not in flat]
+    extra = [k for k in flat if k not in expected]
+    if missing or extra:
+        raise ExportError(
+            "params do not match the model: "
+            + (f"missing {missing}" if missing else "")
+            + ("; " if missing and extra else "")
+            + (f"unexpected {extra}" if extra else "")
+        )
+    arrays: Dict[str, np.ndarray] = {}
+    for path in expected:  # Flax's order
+        leaf = flat[path]
+        try:
+            arr = np.asarray(leaf)
+        except Exception as e:  # noqa: BLE001
+            raise ExportError(f"param {path!r} is not an array ({type(leaf).__name__}): {e}") from e
+        if arr.dtype.kind != "f":
+            raise ExportError(f"param {path!r} has dtype {arr.dtype}; only float params can be exported")
+        if arr.dtype != np.float32:
+            raise ExportError(
+                f"param {path!r} has dtype {arr.dtype}; e3j model files hold float32 params "
+                "(cast with jax.tree.map(lambda x: x.astype(jnp.float32), params))"
+            )
+        shape, _ = expected[path]
+        if tuple(arr.shape) != shape:
+            raise ExportError(f"param {path!r} has shape {tuple(arr.shape)}, the model expects {shape}")
+        if not np.all(np.isfinite(arr)):
+            bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+            raise ExportError(f"param {path!r} has {bad} non-finite value(s) (NaN or Inf)")
+        arrays[path] = np.ascontiguousarray(arr)
+    return arrays
+
+
+def atomic_write_safetensors(path: str, tensors: Dict[str, np.ndarray], metadata: Dict[str, str]) -> None:
+    """Serialize fully in memory, write to a temp file beside ``path``, fsync, rename."""
+    data = safetensors.numpy.save(tensors, metadata=metadata)
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".safetensors", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def export_model(path: str, model: nn.Module, variables) -> Dict[str, Any]:
+    """Write ``model`` (SimpleNetwork or Potential) and its Flax ``variables`` to ``path``.
+
+    Returns the config written. Raises ``ExportError``/``TypeError`` with a clear message on
+    unknown module types, params that do not match the model, non-float or NaN/Inf params.
+    """
+    try:
+        cfg = model_config(model)
+    except TypeError as e:
+        raise ExportError(str(e)) from e
+    arrays = check_params(model, cfg, variables)
+    cfg["param_names"] = list(arrays)  # Flax order (safetensors sorts its header)
+    cfg["param_count"] = int(sum(a.size for a in arrays.values()))
+    atomic_write_safetensors(path, arrays, {METADATA_KEY: dumps_config(cfg)})
+    return cfg
+
+
+def read_model_file(path: str) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
+    """file -> (config, {flat path: ndarray}) with validation."""
+    with safetensors.safe_open(path, framework="numpy") as f:
+        meta = f.metadata() or {}
+        if METADATA_KEY not in meta:
+            raise ValueError(f"{path}: no {METADATA_KEY!r} in __metadata__; not an e3j model file")
+        cfg = json.loads(meta[METADATA_KEY])
+        flat = {k: f.get_tensor(k) for k in f.keys()}
+    order = cfg.get("param_names") or sorted(flat)
+    if sorted(order) != sorted(flat):
+        raise ValueError(f"{path}: param_names in the config do not match the tensors in the file")
+    return cfg, {k: flat[k] for k in order}
+
+
+def load_model(path: str):
+    """file -> (model, variables, config): the rebuilt Flax module and its params."""
+    cfg, flat = read_model_file(path)
+    model = build_model(cfg)
+    variables = jax.tree.map(lambda a: jax.numpy.asarray(a), unflatten_params(flat))
+    check_params(model, cfg, variables)
+    return model, variables, cfg
