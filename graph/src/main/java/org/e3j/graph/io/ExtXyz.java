@@ -1,0 +1,51 @@
+package org.e3j.graph.io;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Convenience entry points for extended XYZ; see {@link ExtXyzReader} and {@link ExtXyzWriter}. */
+public final class ExtXyz {
+    private ExtXyz() {}
+
+    /** All frames of a file. */
+    public static List<Frame> read(Path path) throws IOException {
+        try (ExtXyzReader r = ExtXyzReader.open(path)) {
+            return r.readAll();
+        }
+    }
+
+    /** All frames of a string. */
+    public static List<Frame> parse(String text) {
+        return parse(text, ExtXyzReader.Options.DEFAULT);
+    }
+
+    public static List<Frame> parse(String text, ExtXyzReader.Options options) {
+        return new ExtXyzReader(new StringReader(text), options).readAll();
+    }
+
+    public static void write(Path path, List<Frame> frames) throws IOException {
+        try (ExtXyzWriter w = ExtXyzWriter.open(path)) {
+            for (Frame f : frames) {
+                w.write(f);
+            }
+        }
+    }
+
+    public static String toString(List<Frame> frames) {
+        StringWriter sw = new StringWriter();
+        ExtXyzWriter w = new ExtXyzWriter(sw);
+        for (Frame f : frames) {
+            w.write(f);
+        }
+        try {
+            w.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return sw.toString();
+    }
+}
