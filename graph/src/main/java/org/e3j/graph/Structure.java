@@ -151,6 +151,10 @@ public final class Structure {
         }
     }
 
+    private static String fmt(double d) {
+        return String.format(java.util.Locale.ROOT, "%.6f", d);
+    }
+
     private void checkMinDistance(double minDistance) {
         final int[] hit = new int[5];
         final double[] dist = new double[1];
@@ -167,10 +171,10 @@ public final class Structure {
             int i = Math.min(hit[0], hit[1]);
             int j = Math.max(hit[0], hit[1]);
             String what = hit[0] == hit[1]
-                    ? "atom " + i + " (" + Elements.symbol(numbers[i]) + ") is " + dist[0]
+                    ? "atom " + i + " (" + Elements.symbol(numbers[i]) + ") is " + fmt(dist[0])
                             + " Å from its own periodic image (shift " + hit[2] + " " + hit[3] + " " + hit[4] + ")"
                     : "atoms " + i + " (" + Elements.symbol(numbers[i]) + ") and " + j + " ("
-                            + Elements.symbol(numbers[j]) + ") are " + dist[0] + " Å apart"
+                            + Elements.symbol(numbers[j]) + ") are " + fmt(dist[0]) + " Å apart"
                             + (hit[2] != 0 || hit[3] != 0 || hit[4] != 0
                                     ? " (periodic image " + hit[2] + " " + hit[3] + " " + hit[4] + ")" : "");
             throw new StructureException(what + ", closer than the minimum distance " + minDistance + " Å");
