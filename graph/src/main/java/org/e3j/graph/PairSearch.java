@@ -264,18 +264,53 @@ final class PairSearch {
 
     /** Sorts each receiver's run by (sender, s0, s1, s2); edges are already grouped by receiver. */
     static void sortSegments(Edges e) {
+        boolean packable = true;
+        for (int k = 0, m = 3 * e.count; k < m; k++) {
+            int v = e.shifts[k];
+            if (v < -512 || v > 511) {
+                packable = false;
+                break;
+            }
+        }
+        long[] keys = packable ? new long[64] : null;
         int from = 0;
         while (from < e.count) {
             int to = from + 1;
             while (to < e.count && e.receivers[to] == e.receivers[from]) {
                 to++;
             }
-            if (to - from <= 48) {
+            if (to - from <= 16) {
                 insertionSort(e, from, to);
+            } else if (packable) {
+                if (keys.length < to - from) {
+                    keys = new long[Math.max(to - from, 2 * keys.length)];
+                }
+                packedSort(e, from, to, keys);
             } else {
                 mergeSort(e, from, to);
             }
             from = to;
+        }
+    }
+
+    /** (sender, s0, s1, s2) packed into one long whose order is the lexicographic order; keys are unique. */
+    private static void packedSort(Edges e, int from, int to, long[] keys) {
+        int len = to - from;
+        int[] snd = e.senders;
+        int[] sh = e.shifts;
+        for (int k = 0; k < len; k++) {
+            int p = from + k;
+            keys[k] = ((long) snd[p] << 30) | ((long) (sh[3 * p] + 512) << 20) | ((long) (sh[3 * p + 1] + 512) << 10)
+                    | (sh[3 * p + 2] + 512);
+        }
+        Arrays.sort(keys, 0, len);
+        for (int k = 0; k < len; k++) {
+            int p = from + k;
+            long key = keys[k];
+            snd[p] = (int) (key >>> 30);
+            sh[3 * p] = (int) ((key >>> 20) & 1023) - 512;
+            sh[3 * p + 1] = (int) ((key >>> 10) & 1023) - 512;
+            sh[3 * p + 2] = (int) (key & 1023) - 512;
         }
     }
 
