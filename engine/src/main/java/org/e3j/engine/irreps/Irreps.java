@@ -138,7 +138,7 @@ public final class Irreps implements Iterable<MulIrrep> {
         return n;
     }
 
-    /** Maximum l over all entries (including mul 0 entries? no: e3nn uses {@code ls}, which skips them). */
+    /** Maximum l over the entries with mul &gt; 0 (e3nn takes the max of {@code ls}, which skips mul-0 entries). */
     public int lmax() {
         int lmax = -1;
         for (MulIrrep m : entries) {
