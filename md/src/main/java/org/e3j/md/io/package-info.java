@@ -1,0 +1,2 @@
+/** MD output: trajectories as ASE-readable extended XYZ, flushed every frame. */
+package org.e3j.md.io;
