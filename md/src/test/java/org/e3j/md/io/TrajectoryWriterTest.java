@@ -1,0 +1,113 @@
+package org.e3j.md.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.e3j.graph.io.ExtXyz;
+import org.e3j.graph.io.Frame;
+import org.e3j.md.AtomsSystem;
+import org.e3j.md.ForceResult;
+import org.e3j.md.LennardJones;
+import org.e3j.md.MdException;
+import org.e3j.md.MdRun;
+import org.e3j.md.Thermo;
+import org.e3j.md.VelocityVerlet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrajectoryWriterTest {
+
+    private static AtomsSystem argon() {
+        double a = 5.26;
+        double[] pos = {0, 0, 0, a / 2, a / 2, 0, a / 2, 0, a / 2, 0, a / 2, a / 2};
+        AtomsSystem s = new AtomsSystem(new int[] {18, 18, 18, 18}, pos, null, null,
+                new double[] {a, 0, 0, 0, a, 0, 0, 0, a}, new boolean[] {true, true, true});
+        Thermo.maxwellBoltzmann(s, 40, new SplittableRandom(3), false);
+        return s;
+    }
+
+    @Test
+    void writesEveryObservedStepFlushedAndReadable(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("traj.extxyz");
+        AtomsSystem s = argon();
+        try (TrajectoryWriter w = TrajectoryWriter.open(file, new TrajectoryWriter.Options(true, true))) {
+            ForceResult r = new ForceResult();
+            r.request(ForceResult.ALL);
+            MdRun run = new MdRun(s, LennardJones.argon(), new VelocityVerlet(2.0), r);
+            double[] lastEnergy = {0};
+            double[] lastForces = {0};
+            run.observeWithStress(5, w);
+            run.observe(5, x -> {
+                lastEnergy[0] = x.potentialEnergy();
+                lastForces[0] = x.result().forces()[4];
+            });
+            run.run(20);
+            // flushed: readable while the writer is still open
+            List<Frame> frames = ExtXyz.read(file);
+            assertEquals(5, frames.size());
+            assertEquals(5, w.frames());
+            Frame last = frames.get(4);
+            assertEquals(20L, last.info().get("step"));
+            assertEquals(40.0, (Double) last.info().get("time"), 1e-12);
+            assertEquals(lastEnergy[0], last.energy(), 0);
+            assertEquals(lastForces[0], last.forces()[4], 0);
+            assertArrayEquals(r.stressCopy(), last.stress(), 1e-18);
+            assertArrayEquals(s.positions(), last.structure().positions(), 0);
+            assertArrayEquals(s.velocities(), AtomsSystem.of(last).velocities(), 1e-15);
+            assertArrayEquals(r.atomEnergiesCopy(), last.arrays().get("energies").doubles(), 0);
+        }
+    }
+
+    @Test
+    void refusesNonFiniteFrames() {
+        AtomsSystem s = argon();
+        ForceResult r = new ForceResult();
+        LennardJones.argon().compute(s, ForceResult.ALL, r);
+        StringWriter sw = new StringWriter();
+        TrajectoryWriter w = new TrajectoryWriter(sw, null);
+        r.forces()[7] = Double.NaN;
+        MdException e = assertThrows(MdException.class, () -> w.write(s, r, 3, 6.0));
+        assertTrue(e.getMessage().contains("atom 2 (Ar)") && e.getMessage().contains("step 3"), e.getMessage());
+        r.forces()[7] = 0;
+        r.setEnergy(Double.POSITIVE_INFINITY);
+        assertThrows(MdException.class, () -> w.write(s, r, 3, 6.0));
+        assertEquals("", sw.toString());
+        assertEquals(0, w.frames());
+    }
+
+    @Test
+    void aseCanReadTheTrajectoryIfAvailable(@TempDir Path dir) throws Exception {
+        Path python = Path.of("/tmp/venvtest/bin/python");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(python), "no ASE venv");
+        Path file = dir.resolve("t.extxyz");
+        AtomsSystem s = argon();
+        ForceResult r = new ForceResult();
+        try (TrajectoryWriter w = TrajectoryWriter.open(file, new TrajectoryWriter.Options(true, false))) {
+            MdRun run = new MdRun(s, LennardJones.argon(), new VelocityVerlet(2.0), r);
+            run.observeWithStress(2, w);
+            run.run(4);
+        }
+        String script = "import sys, numpy as np\nfrom ase.io import read\n"
+                + "fr = read(sys.argv[1], ':')\n"
+                + "a = fr[-1]\n"
+                + "print(len(fr), repr(float(a.get_potential_energy())), repr(float(a.get_forces()[1,2])),"
+                + " repr(float(a.get_stress()[3])), repr(float(a.get_velocities()[2,0])), a.info['step'])\n";
+        Process p = new ProcessBuilder(python.toString(), "-c", script, file.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).trim();
+        assertEquals(0, p.waitFor(), out);
+        String[] t = out.split("\\s+");
+        assertEquals("3", t[0], out);
+        assertEquals(r.energy(), Double.parseDouble(t[1]), 0, out);
+        assertEquals(r.forces()[5], Double.parseDouble(t[2]), 0, out);
+        assertEquals(r.stress()[3], Double.parseDouble(t[3]), 1e-18, out);
+        assertEquals(s.velocities()[6], Double.parseDouble(t[4]), 1e-15, out);
+        assertEquals("4", t[5], out);
+    }
+}
