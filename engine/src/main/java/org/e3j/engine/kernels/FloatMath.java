@@ -99,6 +99,14 @@ public final class FloatMath {
         return x / (1f + exp(-u));
     }
 
+    /**
+     * Derivative inputs are clamped where the derivative is 0 or 1 to float precision, so that
+     * huge |x| cannot form inf * 0: silu'(x) for x < -100 is taken at -100 (|value| < 3e-37),
+     * gelu'(x) at +-20 (1 and -5e-36).
+     */
+    static final float SILU_D_LO = 100f;
+    static final float GELU_D_CLAMP = 20f;
+
     /** exp(-x) clamped to Float.MAX_VALUE so that e * s below never forms inf * 0. */
     static float expNegClamped(float x) {
         return Math.min(exp(-x), Float.MAX_VALUE);
@@ -113,19 +121,26 @@ public final class FloatMath {
 
     /** d silu / dx = s (1 + x (1 - s)). */
     public static float siluDerivative(float x) {
+        x = Math.max(x, -SILU_D_LO);
         float e = expNegClamped(x);
         float s = 1f / (1f + e);
         return s * Math.fma(x, e * s, 1f);
     }
 
-    /** d tanh / dx = (1 - t)(1 + t). */
+    /**
+     * d tanh / dx = sech^2 x = 4e / (1 + e)^2 with e = exp(-2|x|): no cancellation where tanh is
+     * close to 1 (1 - t^2 from a rounded t would lose all relative accuracy there).
+     */
     public static float tanhDerivative(float x) {
-        float t = tanh(x);
-        return (1f - t) * (1f + t);
+        float a = Math.abs(x);
+        float e = exp(-(a + a));
+        float q = 1f + e;
+        return 4f * e / (q * q);
     }
 
     /** d/dx [x sigmoid(u)] = s + x s (1 - s) u', u = x (c1 + c2 x^2), u' = c1 + 3 c2 x^2. */
     public static float geluTanhDerivative(float x) {
+        x = Math.min(Math.max(x, -GELU_D_CLAMP), GELU_D_CLAMP);
         float x2 = x * x;
         float u = x * Math.fma(GELU_C2, x2, GELU_C1);
         float du = Math.fma(3f * GELU_C2, x2, GELU_C1);

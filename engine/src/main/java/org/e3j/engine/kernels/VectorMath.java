@@ -97,18 +97,22 @@ final class VectorMath {
         return s.mul(e.mul(s));
     }
 
-    static FloatVector siluDerivative(FloatVector x) {
+    static FloatVector siluDerivative(FloatVector xIn) {
+        FloatVector x = xIn.max(-FloatMath.SILU_D_LO);
         FloatVector e = expNegClamped(x);
         FloatVector s = x.broadcast(1f).div(e.add(1f));
         return s.mul(x.fma(e.mul(s), x.broadcast(1f)));
     }
 
     static FloatVector tanhDerivative(FloatVector x) {
-        FloatVector t = tanh(x);
-        return x.broadcast(1f).sub(t).mul(t.add(1f));
+        FloatVector a = x.abs();
+        FloatVector e = exp(a.add(a).neg());
+        FloatVector q = e.add(1f);
+        return e.mul(4f).div(q.mul(q));
     }
 
-    static FloatVector geluTanhDerivative(FloatVector x) {
+    static FloatVector geluTanhDerivative(FloatVector xIn) {
+        FloatVector x = xIn.max(-FloatMath.GELU_D_CLAMP).min(FloatMath.GELU_D_CLAMP);
         FloatVector x2 = x.mul(x);
         FloatVector u = x.mul(x2.fma(GELU_C2, GELU_C1));
         FloatVector du = x2.fma(3f * GELU_C2, GELU_C1);
