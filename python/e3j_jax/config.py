@@ -141,39 +141,45 @@ def _linear_irreps(irreps_out, x: e3nn.IrrepsArray) -> e3nn.Irreps:
 def derive_layer_irreps(
     sh_lmax: int, init_embed_dims: int, output_irreps_per_layer, layer_prefix: str
 ) -> List[Dict[str, Any]]:
-    """Run e3nn-jax's own operations on ones-arrays and record every irreps a layer produces."""
-    sh = _ones(e3nn.s2_irreps(sh_lmax))
-    x = _ones(f"{init_embed_dims}x0e")
-    layers = []
-    for k, requested in enumerate(output_irreps_per_layer):
-        tp = e3nn.tensor_product(sh, x)
-        gate_irreps = e3nn.Irreps(f"{tp.irreps.num_irreps}x0e")
-        expanded_requested = tp.irreps + gate_irreps
-        expanded_irreps = _linear_irreps(expanded_requested, tp)
-        gated = e3nn.gate(_ones(expanded_irreps))
-        concat = e3nn.concatenate([gated, x])
-        out_irreps = _linear_irreps(requested, concat)
-        vectors = e3nn.Irreps(expanded_irreps).filter(drop=["0e", "0o"])
-        scalars = e3nn.Irreps(expanded_irreps).filter(keep=["0e", "0o"])
-        layers.append(
-            {
-                "name": f"{layer_prefix}_{k}",
-                "input_irreps": str(x.irreps),
-                "tp_irreps": str(tp.irreps),
-                "tp_num_irreps": tp.irreps.num_irreps,
-                "expanded_requested_irreps": str(expanded_requested),
-                "expanded_linear_input_irreps": str(tp.irreps.regroup()),
-                "expanded_irreps": str(expanded_irreps),
-                "gate_scalar_irreps": str(scalars),
-                "gate_num_gates": vectors.num_irreps,
-                "gated_irreps": str(gated.irreps),
-                "concat_irreps": str(concat.irreps),
-                "output_requested_irreps": _irreps_str(requested),
-                "output_linear_input_irreps": str(concat.irreps.regroup()),
-                "output_irreps": str(out_irreps),
-            }
-        )
-        x = _ones(out_irreps)
+    """Run e3nn-jax's own operations (abstractly, under ``jax.eval_shape``) and record
+    every irreps a layer produces."""
+    layers: List[Dict[str, Any]] = []
+
+    def trace():
+        sh = _ones(e3nn.s2_irreps(sh_lmax))
+        x = _ones(f"{init_embed_dims}x0e")
+        for k, requested in enumerate(output_irreps_per_layer):
+            tp = e3nn.tensor_product(sh, x)
+            gate_irreps = e3nn.Irreps(f"{tp.irreps.num_irreps}x0e")
+            expanded_requested = tp.irreps + gate_irreps
+            expanded_irreps = _linear_irreps(expanded_requested, tp)
+            gated = e3nn.gate(_ones(expanded_irreps))
+            concat = e3nn.concatenate([gated, x])
+            out_irreps = _linear_irreps(requested, concat)
+            vectors = e3nn.Irreps(expanded_irreps).filter(drop=["0e", "0o"])
+            scalars = e3nn.Irreps(expanded_irreps).filter(keep=["0e", "0o"])
+            layers.append(
+                {
+                    "name": f"{layer_prefix}_{k}",
+                    "input_irreps": str(x.irreps),
+                    "tp_irreps": str(tp.irreps),
+                    "tp_num_irreps": tp.irreps.num_irreps,
+                    "expanded_requested_irreps": str(expanded_requested),
+                    "expanded_linear_input_irreps": str(tp.irreps.regroup()),
+                    "expanded_irreps": str(expanded_irreps),
+                    "gate_scalar_irreps": str(scalars),
+                    "gate_num_gates": vectors.num_irreps,
+                    "gated_irreps": str(gated.irreps),
+                    "concat_irreps": str(concat.irreps),
+                    "output_requested_irreps": _irreps_str(requested),
+                    "output_linear_input_irreps": str(concat.irreps.regroup()),
+                    "output_irreps": str(out_irreps),
+                }
+            )
+            x = _ones(out_irreps)
+        return 0
+
+    jax.eval_shape(trace)
     return layers
 
 
