@@ -50,6 +50,37 @@ public enum Activation implements DoubleUnaryOperator {
         }
     };
 
+    /**
+     * The exact derivative {@code d phi / dx} in double (what {@code jax.grad} of the same formula
+     * gives): for the gate's and the MLP's reverse pass.
+     */
+    public double derivative(double x) {
+        return switch (this) {
+            case GELU -> {
+                double inner = SQRT_2_OVER_PI * (x + 0.044715 * (x * x * x));
+                double t = Math.tanh(inner);
+                yield 0.5 * (1.0 + t) + x * 0.5 * (1.0 - t * t) * SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * (x * x));
+            }
+            case SIGMOID -> {
+                double s = 1.0 / (1.0 + Math.exp(-x));
+                yield s * (1.0 - s);
+            }
+            case TANH -> {
+                double t = Math.tanh(x);
+                yield 1.0 - t * t;
+            }
+            case SILU -> {
+                double s = 1.0 / (1.0 + Math.exp(-x));
+                yield s + x * s * (1.0 - s);
+            }
+            case SOFT_ODD -> {
+                double e = Math.exp(-(x * x));
+                yield (1.0 - e) + 2.0 * x * x * e;
+            }
+            case IDENTITY -> 1.0;
+        };
+    }
+
     /** {@code np.sqrt(2 / np.pi)} in double. */
     static final double SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 }

@@ -47,6 +47,42 @@ public final class ElementwiseScale {
         return new IrrepsArray(features.irreps(), rows, out);
     }
 
+    /**
+     * Reverse pass of {@link #apply(double[], IrrepsArray)}: with {@code gradOut} of the features'
+     * shape, returns {@code {gradScalars [rows][numIrreps], gradFeatures [rows][dim]}} where
+     * {@code gradScalars[u] = sum_k gradOut[u, k] f[u, k]} and {@code gradFeatures[u, k] = s[u] gradOut[u, k]}.
+     */
+    public static double[][] vjp(double[] scalars, IrrepsArray features, double[] gradOut) {
+        int n = features.irreps().numIrreps();
+        int rows = features.rows();
+        int d = features.dim();
+        if (scalars.length != rows * n || gradOut.length != rows * d) {
+            throw new IrrepsException("elementwise scale vjp: scalars of length " + scalars.length + " and gradient"
+                    + " of length " + gradOut.length + " do not fit " + features.irreps() + " " + features.shape());
+        }
+        double[] in = features.data();
+        double[] gs = new double[rows * n];
+        double[] gf = new double[rows * d];
+        for (int r = 0; r < rows; r++) {
+            int col = r * d;
+            int copy = r * n;
+            for (MulIrrep m : features.irreps()) {
+                int dim = m.ir().dim();
+                for (int u = 0; u < m.mul(); u++) {
+                    double s = scalars[copy];
+                    double dot = 0;
+                    for (int k = 0; k < dim; k++) {
+                        gf[col + k] = s * gradOut[col + k];
+                        dot += gradOut[col + k] * in[col + k];
+                    }
+                    gs[copy++] = dot;
+                    col += dim;
+                }
+            }
+        }
+        return new double[][] {gs, gf};
+    }
+
     /** Same, with the scalars as an {@code Nx0e} IrrepsArray (the vmap form). */
     public static IrrepsArray apply(IrrepsArray scalars, IrrepsArray features) {
         if (scalars.rows() != features.rows() || scalars.dim() != features.irreps().numIrreps()) {

@@ -41,6 +41,11 @@ public final class Gate {
             return fn.applyAsDouble(x) / constant;
         }
 
+        /** {@code d/dx (fn(x) / constant)}. */
+        public double derivative(double x) {
+            return fn.derivative(x) / constant;
+        }
+
         /** Output parity for a scalar of parity p: p if even input, else the function's parity. */
         int parityOut(int p) {
             return p == 1 ? 1 : Activations.parity(fn);
@@ -210,6 +215,79 @@ public final class Gate {
         IrrepsArray g = activate(s.sliceByMul(ns - nv, Integer.MAX_VALUE), evenGateAct, oddGateAct);
         IrrepsArray gated = ElementwiseScale.apply(g.data(), v).withIrreps(gatedOut);
         return IrrepsArray.concatenate(ex2, gated);
+    }
+
+    /**
+     * Reverse pass: the gradient with respect to {@code x} (row-major, {@code irrepsIn()} layout)
+     * of {@code sum(gradOut * apply(x))}, i.e. {@code gradOut^T J(x)}. {@code gradOut} has the
+     * layout of {@link #irrepsOut()} and as many rows as x.
+     */
+    public double[] vjp(IrrepsArray x, double[] gradOut) {
+        if (!x.irreps().equals(irrepsIn)) {
+            throw new IrrepsException("gate built for " + irrepsIn + " applied to " + x.irreps());
+        }
+        int rows = x.rows();
+        int dIn = irrepsIn.dim();
+        int dOut = irrepsOut.dim();
+        if (gradOut.length != rows * dOut) {
+            throw new IrrepsException("gate vjp: gradient of length " + gradOut.length + " for " + rows + " rows of "
+                    + irrepsOut);
+        }
+        // columns (in x) and parities of every scalar copy, and the start column of every vector copy
+        int ns = scalars.dim();
+        int nv = vectors.numIrreps();
+        int[] scalarCol = new int[ns];
+        int[] scalarParity = new int[ns];
+        int[] vectorCol = new int[nv];
+        int[] vectorDim = new int[nv];
+        int si = 0;
+        int vi = 0;
+        for (int e = 0; e < irrepsIn.size(); e++) {
+            MulIrrep m = irrepsIn.get(e);
+            int off = irrepsIn.offset(e);
+            for (int u = 0; u < m.mul(); u++) {
+                if (m.ir().l() == 0) {
+                    scalarCol[si] = off + u;
+                    scalarParity[si++] = m.ir().p();
+                } else if (m.ir().dim() > 0) {
+                    vectorCol[vi] = off + u * m.ir().dim();
+                    vectorDim[vi++] = m.ir().dim();
+                }
+            }
+        }
+        boolean noVectors = vectors.dim() == 0;
+        int nExtra = noVectors ? ns : ns - nv;
+        double[] in = x.data();
+        double[] g = new double[rows * dIn];
+        for (int r = 0; r < rows; r++) {
+            int xr = r * dIn;
+            int gr = r * dOut;
+            for (int j = 0; j < nExtra; j++) {
+                ScalarAct act = scalarParity[j] == 1 ? evenAct : oddAct;
+                int c = xr + scalarCol[j];
+                g[c] += gradOut[gr + j] * act.derivative(in[c]);
+            }
+            if (noVectors) {
+                continue;
+            }
+            int col = gr + nExtra;
+            for (int v = 0; v < nv; v++) {
+                int sj = nExtra + v;
+                ScalarAct act = scalarParity[sj] == 1 ? evenGateAct : oddGateAct;
+                int sc = xr + scalarCol[sj];
+                double gateValue = act.apply(in[sc]);
+                double dot = 0;
+                int vc = xr + vectorCol[v];
+                for (int k = 0; k < vectorDim[v]; k++) {
+                    double go = gradOut[col + k];
+                    g[vc + k] += go * gateValue;
+                    dot += go * in[vc + k];
+                }
+                g[sc] += dot * act.derivative(in[sc]);
+                col += vectorDim[v];
+            }
+        }
+        return g;
     }
 
     /** Applies even/odd activation per scalar entry (all entries are scalars). */

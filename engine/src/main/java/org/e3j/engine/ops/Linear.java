@@ -244,6 +244,53 @@ public final class Linear {
         return new IrrepsArray(irrepsOut(), rows, out);
     }
 
+    /**
+     * Reverse pass of {@link #apply(Map, IrrepsArray)} with respect to the input: the layer is
+     * linear, so this is {@code gradOut W^T} per instruction (biases do not contribute). Returns
+     * row-major {@code [rows][irrepsIn().dim()]} in the caller's (not regrouped) input layout.
+     *
+     * @param gradOut row-major {@code [rows][irrepsOut().dim()]}
+     */
+    public double[] vjp(Map<String, double[]> weights, double[] gradOut, int rows) {
+        int dIn = irrepsIn.dim();
+        Irreps outIrreps = irrepsOut;
+        int dOut = outIrreps.dim();
+        if (gradOut.length != rows * dOut) {
+            throw new IrrepsException("Linear vjp: gradient of length " + gradOut.length + " for " + rows
+                    + " rows of " + outIrreps);
+        }
+        double[] g = new double[rows * dIn];
+        double[] gr = new double[dIn];
+        for (int r = 0; r < rows; r++) {
+            java.util.Arrays.fill(gr, 0.0);
+            for (Instruction ins : instructions) {
+                if (ins.isBias()) {
+                    continue;
+                }
+                double[] w = weights.get(ins.name());
+                if (w == null || w.length != ins.mulIn() * ins.mulOut()) {
+                    throw new IrrepsException("Linear vjp: weight \"" + ins.name() + "\" missing or mis-shaped");
+                }
+                MulIrrep mo = outIrreps.get(ins.iOut());
+                int oOff = r * dOut + outIrreps.offset(ins.iOut());
+                int dim = mo.ir().dim();
+                int iOff = regroupedIn.offset(ins.iIn());
+                for (int u = 0; u < ins.mulIn(); u++) {
+                    for (int wo = 0; wo < ins.mulOut(); wo++) {
+                        double wv = ins.pathWeight() * w[u * ins.mulOut() + wo];
+                        for (int k = 0; k < dim; k++) {
+                            gr[iOff + u * dim + k] += wv * gradOut[oOff + wo * dim + k];
+                        }
+                    }
+                }
+            }
+            for (int c = 0; c < dIn; c++) {
+                g[r * dIn + columns[c]] += gr[c];
+            }
+        }
+        return g;
+    }
+
     /** Same with float32 weights (as stored in a model file), widened exactly to double. */
     public IrrepsArray applyFloat(Map<String, float[]> weights, IrrepsArray x) {
         Map<String, double[]> d = new LinkedHashMap<>();

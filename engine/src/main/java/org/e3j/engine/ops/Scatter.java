@@ -65,6 +65,60 @@ public final class Scatter {
         return out;
     }
 
+    /**
+     * Reverse pass of {@link #sum(double[], int, int[], int)} with respect to the data: a gather,
+     * {@code gradData[e, :] = gradOut[dst[e], :]}.
+     */
+    public static double[] sumVjp(double[] gradOut, int width, int[] dst, int outputSize) {
+        checkRows(gradOut, width, outputSize, "outputSize");
+        double[] g = new double[dst.length * width];
+        for (int e = 0; e < dst.length; e++) {
+            int n = dst[e];
+            if (n < 0 || n >= outputSize) {
+                throw new IrrepsException("scatter: dst[" + e + "] = " + n + " outside [0, " + outputSize + ")");
+            }
+            System.arraycopy(gradOut, n * width, g, e * width, width);
+        }
+        return g;
+    }
+
+    /**
+     * Reverse pass of {@link #mean(double[], int, int[], int)} with respect to the data:
+     * {@code gradData[e, :] = gradOut[dst[e], :] / max(1, count[dst[e]])}.
+     */
+    public static double[] meanVjp(double[] gradOut, int width, int[] dst, int outputSize) {
+        double[] g = sumVjp(gradOut, width, dst, outputSize);
+        int[] count = new int[outputSize];
+        for (int n : dst) {
+            count[n]++;
+        }
+        for (int e = 0; e < dst.length; e++) {
+            double den = Math.max(1, count[dst[e]]);
+            for (int c = 0; c < width; c++) {
+                g[e * width + c] /= den;
+            }
+        }
+        return g;
+    }
+
+    /** Reverse pass of {@link #sumNel(double[], int, int[])}: every row receives its segment's gradient. */
+    public static double[] sumNelVjp(double[] gradOut, int width, int[] nel, int rows) {
+        return sumVjp(gradOut, width, segmentIds(nel, rows), nel.length);
+    }
+
+    /** Reverse pass of {@link #meanNel(double[], int, int[])}: rows receive their segment's gradient / max(1, nel). */
+    public static double[] meanNelVjp(double[] gradOut, int width, int[] nel, int rows) {
+        int[] ids = segmentIds(nel, rows);
+        double[] g = sumVjp(gradOut, width, ids, nel.length);
+        for (int r = 0; r < rows; r++) {
+            double den = Math.max(1, nel[ids[r]]);
+            for (int c = 0; c < width; c++) {
+                g[r * width + c] /= den;
+            }
+        }
+        return g;
+    }
+
     /** Segment sums; see the class comment for rows not covered by nel. */
     public static double[] sumNel(double[] data, int width, int[] nel) {
         int rows = data.length / (width == 0 ? 1 : width);

@@ -250,6 +250,77 @@ public final class TensorProduct {
         return new IrrepsArray(irrepsOut, rows, out);
     }
 
+    /**
+     * Reverse pass: the gradients of {@code sum(gradOut * apply(x1, x2))} with respect to x1 and x2
+     * (the product is bilinear, so these are {@code gradOut^T dTP/dx1} at x2 and vice versa), each in
+     * its input's original (not regrouped) layout and with its input's row count (a broadcast
+     * one-row input receives the sum over rows).
+     *
+     * @param gradOut row-major {@code [rows][irrepsOut().dim()]}
+     * @return {@code {grad1, grad2}}
+     */
+    public double[][] vjp(IrrepsArray x1, IrrepsArray x2, double[] gradOut) {
+        if (!x1.irreps().equals(irreps1) || !x2.irreps().equals(irreps2)) {
+            throw new IrrepsException("tensor product built for " + irreps1 + " x " + irreps2 + " applied to "
+                    + x1.irreps() + " x " + x2.irreps());
+        }
+        int rows = broadcastRows(x1, x2);
+        int d1 = irreps1.dim();
+        int d2 = irreps2.dim();
+        int dOut = irrepsOut.dim();
+        if (gradOut.length != rows * dOut) {
+            throw new IrrepsException("tensor product vjp: gradient of length " + gradOut.length + " for " + rows
+                    + " rows of " + irrepsOut);
+        }
+        double[] g1 = new double[x1.rows() * d1];
+        double[] g2 = new double[x2.rows() * d2];
+        double[] a = new double[d1];
+        double[] b = new double[d2];
+        double[] ga = new double[d1];
+        double[] gb = new double[d2];
+        double[] in1 = x1.data();
+        double[] in2 = x2.data();
+        for (int r = 0; r < rows; r++) {
+            int r1 = x1.rows() == 1 ? 0 : r;
+            int r2 = x2.rows() == 1 ? 0 : r;
+            for (int c = 0; c < d1; c++) {
+                a[c] = in1[r1 * d1 + columns1[c]];
+            }
+            for (int c = 0; c < d2; c++) {
+                b[c] = in2[r2 * d2 + columns2[c]];
+            }
+            java.util.Arrays.fill(ga, 0.0);
+            java.util.Arrays.fill(gb, 0.0);
+            int base = r * dOut;
+            for (Path p : paths) {
+                int dim1 = p.ir1().dim();
+                int dim2 = p.ir2().dim();
+                int dim3 = p.irOut().dim();
+                ClebschGordan cg = p.cg();
+                int nnz = cg.nnz();
+                for (int u = 0; u < p.mul1(); u++) {
+                    int o1 = p.offset1() + u * dim1;
+                    for (int v = 0; v < p.mul2(); v++) {
+                        int o2 = p.offset2() + v * dim2;
+                        int o3 = base + p.outOffset() + (u * p.mul2() + v) * dim3;
+                        for (int t = 0; t < nnz; t++) {
+                            double w = p.alpha() * cg.value(t) * gradOut[o3 + cg.k(t)];
+                            ga[o1 + cg.i(t)] += w * b[o2 + cg.j(t)];
+                            gb[o2 + cg.j(t)] += w * a[o1 + cg.i(t)];
+                        }
+                    }
+                }
+            }
+            for (int c = 0; c < d1; c++) {
+                g1[r1 * d1 + columns1[c]] += ga[c];
+            }
+            for (int c = 0; c < d2; c++) {
+                g2[r2 * d2 + columns2[c]] += gb[c];
+            }
+        }
+        return new double[][] {g1, g2};
+    }
+
     static int broadcastRows(IrrepsArray x1, IrrepsArray x2) {
         if (x1.rows() == x2.rows()) {
             return x1.rows();
