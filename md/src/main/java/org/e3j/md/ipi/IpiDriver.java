@@ -113,6 +113,8 @@ public final class IpiDriver implements Closeable {
     private final IpiChannel channel;
     private final Options options;
     private final byte[] extras;
+    private State state = State.NEEDINIT;
+    private long evaluations;
 
     private IpiDriver(IpiChannel channel, Options options) {
         this.channel = channel;
@@ -138,9 +140,6 @@ public final class IpiDriver implements Closeable {
             throw e.withContext("driver state " + state + ", " + evaluations + " evaluations served");
         }
     }
-
-    private State state = State.NEEDINIT;
-    private long evaluations;
 
     private Summary serve(AtomsSystem system, ForceField ff) {
         final int n = system.numAtoms();

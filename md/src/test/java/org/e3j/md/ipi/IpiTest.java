@@ -146,7 +146,8 @@ class IpiTest {
     @Test
     void nonPeriodicDriverSendsAZeroVirialAndTheExtraString() throws Exception {
         AtomsSystem cluster = new AtomsSystem(argon(4).numbers(), argon(4).positions(), null, null, null, null);
-        try (IpiServer server = IpiServer.bind(IpiAddress.unixPath(socketPath()), null)) {
+        IpiServer server = IpiServer.bind(IpiAddress.unixPath(socketPath()), null);
+        try {
             CompletableFuture<IpiDriver.Summary> driver = startDriver(server.address(), cluster.copy(),
                     LennardJones.argon(), FAST.withExtras("{\"model\": \"lj\"}"));
             ForceResult r = new ForceResult();
@@ -163,6 +164,8 @@ class IpiTest {
             IpiDriver.Summary s = driver.get(10, TimeUnit.SECONDS);
             assertEquals(IpiDriver.End.PEER_CLOSED, s.end());
             assertEquals(1, s.evaluations());
+        } finally {
+            server.close(); // idempotent
         }
     }
 
