@@ -84,7 +84,7 @@ class TrajectoryWriterTest {
 
     @Test
     void aseCanReadTheTrajectoryIfAvailable(@TempDir Path dir) throws Exception {
-        Path python = Path.of("/tmp/venvtest/bin/python");
+        Path python = Path.of(System.getProperty("e3j.python", "../python/.venv/bin/python")).toAbsolutePath().normalize();
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(python), "no ASE venv");
         Path file = dir.resolve("t.extxyz");
         AtomsSystem s = argon();

@@ -23,7 +23,7 @@ class AseSocketIoTest {
 
     @Test
     void aseSocketIoCalculatorDrivesTheJavaDriver() throws Exception {
-        Path python = Path.of("/tmp/venvtest/bin/python");
+        Path python = Path.of(System.getProperty("e3j.python", "../python/.venv/bin/python")).toAbsolutePath().normalize();
         Path script = Path.of("src/test/python/ipi_ase_check.py").toAbsolutePath();
         Assumptions.assumeTrue(Files.isExecutable(python) && Files.exists(script), "no ASE venv");
         Set<String> cp = new LinkedHashSet<>();
