@@ -34,4 +34,19 @@ public final class Dense {
         }
         return y;
     }
+
+    /** Reverse pass with respect to x: {@code gradOut [rows][out] -> gradOut @ kernel^T [rows][in]}. */
+    public double[] backward(double[] gradOut, int rows) {
+        double[] g = new double[rows * in];
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < in; i++) {
+                double s = 0;
+                for (int o = 0; o < out; o++) {
+                    s += gradOut[r * out + o] * kernel[i * out + o];
+                }
+                g[r * in + i] = s;
+            }
+        }
+        return g;
+    }
 }

@@ -43,4 +43,44 @@ public final class LayerNorm {
         }
         return y;
     }
+
+    /**
+     * Reverse pass with respect to x at x: {@code gradOut [rows][features] -> [rows][features]}.
+     * The variance is {@code max(0, E[x^2] - E[x]^2)}; as {@code jax.grad} of {@code jnp.maximum},
+     * the gradient flows through it fully when the difference is positive, half when it is exactly 0
+     * and not at all when it is negative (clipped).
+     */
+    public double[] backward(double[] x, double[] gradOut, int rows) {
+        int n = features;
+        double[] g = new double[rows * n];
+        for (int r = 0; r < rows; r++) {
+            double mean = 0;
+            double meanSq = 0;
+            for (int i = 0; i < n; i++) {
+                double v = x[r * n + i];
+                mean += v;
+                meanSq += v * v;
+            }
+            mean /= n;
+            meanSq /= n;
+            double diff = meanSq - mean * mean;
+            double var = Math.max(0.0, diff);
+            double through = diff > 0 ? 1.0 : (diff == 0 ? 0.5 : 0.0);
+            double inv = 1.0 / Math.sqrt(var + EPSILON);
+            double sumS = 0;
+            double dInv = 0;
+            for (int i = 0; i < n; i++) {
+                double s = gradOut[r * n + i] * scale[i];
+                sumS += s;
+                dInv += s * (x[r * n + i] - mean);
+            }
+            // inv = (var + eps)^(-1/2): d inv / d var = -inv^3 / 2; d var / d x_j = 2 (x_j - mean) / n
+            double dVar = -0.5 * inv * inv * inv * dInv * through;
+            for (int j = 0; j < n; j++) {
+                double s = gradOut[r * n + j] * scale[j];
+                g[r * n + j] = inv * (s - sumS / n) + dVar * 2.0 * (x[r * n + j] - mean) / n;
+            }
+        }
+        return g;
+    }
 }

@@ -47,4 +47,39 @@ public final class Mlp {
     public static double silu(double x) {
         return x / (1.0 + Math.exp(-x));
     }
+
+    /** {@code d silu / dx = sigmoid(x) (1 + x (1 - sigmoid(x)))}. */
+    public static double siluDerivative(double x) {
+        double s = 1.0 / (1.0 + Math.exp(-x));
+        return s + x * s * (1.0 - s);
+    }
+
+    /**
+     * Reverse pass with respect to the input at x: {@code gradOut [rows][outputs()] -> [rows][in]}.
+     * Recomputes the forward internally (the reference path favours clarity over memory).
+     */
+    public double[] backward(double[] x, double[] gradOut, int rows) {
+        int hidden = norms.length;
+        double[][] pre = new double[hidden][]; // Dense outputs (LayerNorm inputs)
+        double[][] normed = new double[hidden][]; // LayerNorm outputs (silu inputs)
+        double[] h = x;
+        for (int k = 0; k < hidden; k++) {
+            pre[k] = dense[k].apply(h, rows);
+            normed[k] = norms[k].apply(pre[k], rows);
+            h = normed[k].clone();
+            for (int i = 0; i < h.length; i++) {
+                h[i] = silu(h[i]);
+            }
+        }
+        double[] g = dense[dense.length - 1].backward(gradOut, rows);
+        for (int k = hidden - 1; k >= 0; k--) {
+            double[] z = normed[k];
+            for (int i = 0; i < g.length; i++) {
+                g[i] *= siluDerivative(z[i]);
+            }
+            g = norms[k].backward(pre[k], g, rows);
+            g = dense[k].backward(g, rows);
+        }
+        return g;
+    }
 }
