@@ -1,0 +1,548 @@
+package org.e3j.layers.fast;
+
+import java.util.Arrays;
+import org.e3j.engine.E3jException;
+import org.e3j.engine.kernels.FloatMath;
+import org.e3j.engine.kernels.Kernels;
+import org.e3j.engine.plan.WorkerPool;
+import org.e3j.layers.fast.FastModel.Act;
+import org.e3j.layers.fast.FastModel.Block;
+import org.e3j.layers.fast.FastModel.Gemm;
+import org.e3j.layers.fast.FastModel.GateMul;
+import org.e3j.layers.fast.FastModel.LayerPlan;
+import org.e3j.layers.fast.FastModel.SubPath;
+import org.e3j.layers.fast.FastModel.Triple;
+import org.e3j.layers.model.ModelInput;
+
+/**
+ * The mutable state of the fast engine for one caller: every buffer of a {@link FastModel}'s plan
+ * plus a fixed {@link WorkerPool}. Buffers are sized for a capacity (nodes, edges) and grow
+ * geometrically in {@link #setInput}, between calls, never inside a step. A forward allocates nothing.
+ *
+ * <p>Steps of a forward: (1) edge geometry (vector, |r|, spherical harmonics, the per-edge values
+ * of every live sparse M = alpha C.Y, times the envelope for the potential, and the radial-MLP
+ * input) and the embedding, in parallel over receiver ranges; (2) per layer, the fused tensor
+ * product: per tile of receivers, the radial MLP on the tile's edges (register-tiled GEMMs in a
+ * per-thread scratch), then per receiver and live path the sparse message accumulated straight into
+ * the receiver's aggregate block (no per-edge message array); (3) per layer, over node ranges: the
+ * expand Linear as per-irrep GEMMs, the gate in place, the output Linear. Every output row is
+ * computed by one thread in a fixed order, so results are bit-identical for any thread count.
+ *
+ * <p>Not thread-safe: one workspace per calling thread. Close it to stop its worker threads.
+ */
+public final class FastWorkspace implements AutoCloseable {
+    static final int TILE_EDGES = Integer.getInteger("e3j.fast.tileEdges", 64);
+    static final int NODE_CHUNK = 16;
+
+    final FastModel model;
+    final Kernels kern;
+    final WorkerPool pool;
+    final int threads;
+
+    int nCap;
+    int eCap;
+    int gCap;
+    int tileCap;
+
+    // staged input, edges sorted by receiver (stable)
+    int n;
+    int e;
+    int g;
+    int[] emb;
+    double[] pos;
+    int[] send;
+    int[] recv;
+    double[] shift;
+    int[] perm;
+    int[] offsets;
+    int[] nNode;
+    int[] counts;
+    boolean hasShifts;
+
+    float[] node;
+    final int[] regionBase = new int[FastModel.REGIONS];
+    float[] mvals;
+    float[] mlpIn;
+    float[] readout;
+    double[] atomEnergy;
+    double[] energy;
+
+    // per thread scratch
+    float[][] tA;
+    float[][] tB;
+    float[][] tR;
+    double[][] yScr;
+    double[][] bScr;
+
+    final int[] bounds;
+    final int[] nodeBounds;
+    final Step step = new Step();
+    FastBackward backward;
+
+    public FastWorkspace(FastModel model, int threads, int maxNodes, int maxEdges) {
+        this.model = model;
+        this.kern = model.kernels;
+        this.threads = threads;
+        this.pool = new WorkerPool(threads);
+        this.bounds = new int[threads + 1];
+        this.nodeBounds = new int[threads + 1];
+        tA = new float[threads][];
+        tB = new float[threads][];
+        tR = new float[threads][];
+        yScr = new double[threads][];
+        bScr = new double[threads][];
+        for (int t = 0; t < threads; t++) {
+            yScr[t] = new double[model.shDim];
+            bScr[t] = new double[Math.max(1, model.mlpIn)];
+        }
+        allocate(Math.max(1, maxNodes), Math.max(1, maxEdges), 1);
+        ensureTile(TILE_EDGES);
+    }
+
+    public FastModel model() {
+        return model;
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    public int numNodes() {
+        return n;
+    }
+
+    public int numEdges() {
+        return e;
+    }
+
+    public int numGraphs() {
+        return g;
+    }
+
+    private void allocate(int nc, int ec, int gc) {
+        nCap = nc;
+        eCap = ec;
+        gCap = gc;
+        emb = new int[nc];
+        pos = new double[3 * nc];
+        send = new int[ec];
+        recv = new int[ec];
+        shift = new double[3 * ec];
+        perm = new int[ec];
+        offsets = new int[nc + 1];
+        counts = new int[nc + 1];
+        nNode = new int[gc];
+        int total = 0;
+        for (int r = 0; r < FastModel.REGIONS; r++) {
+            regionBase[r] = total;
+            total += nc * model.maxRegion[r];
+        }
+        node = new float[total];
+        mvals = new float[ec * model.mStride];
+        mlpIn = new float[ec * model.mlpIn];
+        readout = new float[nc];
+        atomEnergy = new double[nc];
+        energy = new double[gc];
+        if (backward != null) {
+            backward.allocate();
+        }
+    }
+
+    private void ensureTile(int need) {
+        if (need <= tileCap) {
+            return;
+        }
+        tileCap = Math.max(need, tileCap * 3 / 2);
+        int hp = model.pad(model.maxHidden);
+        for (int t = 0; t < threads; t++) {
+            tA[t] = new float[tileCap * hp];
+            tB[t] = new float[tileCap * hp];
+            tR[t] = new float[tileCap * Math.max(1, model.maxRWidth)];
+        }
+        if (backward != null) {
+            backward.allocateTile();
+        }
+    }
+
+    /** Grows (geometrically) so that a graph of this size fits; never shrinks. */
+    public void ensureCapacity(int nodes, int edges, int graphs) {
+        if (nodes > nCap || edges > eCap || graphs > gCap) {
+            allocate(nodes > nCap ? Math.max(nodes, nCap * 3 / 2) : nCap,
+                    edges > eCap ? Math.max(edges, eCap * 3 / 2) : eCap,
+                    graphs > gCap ? Math.max(graphs, gCap * 3 / 2) : gCap);
+        }
+    }
+
+    public void setInput(ModelInput in) {
+        setInput(in.numNodes(), in.numbers(), in.positions(), in.numEdges(), in.senders(), in.receivers(),
+                in.shifts(), in.numGraphs(), in.nNode());
+    }
+
+    /**
+     * Stages a batch: {@code n} atoms (atomic numbers, positions [n][3] in Å), {@code e} edges in any
+     * order (sender, receiver, optional Cartesian shifts [e][3] so that
+     * {@code r = pos[receiver] - pos[sender] + shift}), {@code g} graphs with n_node. Only the first
+     * n / e / g entries of the arrays are read. Edges are stably sorted by receiver internally.
+     */
+    public void setInput(int n, int[] numbers, double[] positions, int e, int[] senders, int[] receivers,
+            double[] shifts, int g, int[] nNodes) {
+        ensureCapacity(n, e, g);
+        this.n = n;
+        this.e = e;
+        this.g = g;
+        var config = model.config;
+        long total = 0;
+        for (int i = 0; i < g; i++) {
+            nNode[i] = nNodes[i];
+            total += nNodes[i];
+        }
+        if (total != n) {
+            throw new E3jException("n_node sums to " + total + " but there are " + n + " atoms");
+        }
+        for (int i = 0; i < n; i++) {
+            int id = config.speciesIndex(numbers[i]);
+            if (id < 0 || id >= config.numEmbeddings) {
+                throw new E3jException("atom " + i + ": atomic number " + numbers[i] + " is not in this model");
+            }
+            emb[i] = id;
+        }
+        System.arraycopy(positions, 0, pos, 0, 3 * n);
+        setPositions(positions);
+        Arrays.fill(counts, 0, n + 1, 0);
+        for (int k = 0; k < e; k++) {
+            int r = receivers[k];
+            int s = senders[k];
+            if (r < 0 || r >= n || s < 0 || s >= n) {
+                throw new E3jException("edge " + k + " (" + s + " -> " + r + ") indexes past the " + n + " nodes");
+            }
+            counts[r + 1]++;
+        }
+        offsets[0] = 0;
+        int maxDeg = 0;
+        for (int i = 0; i < n; i++) {
+            offsets[i + 1] = offsets[i] + counts[i + 1];
+            maxDeg = Math.max(maxDeg, counts[i + 1]);
+            counts[i] = offsets[i];
+        }
+        hasShifts = shifts != null;
+        for (int k = 0; k < e; k++) {
+            int at = counts[receivers[k]]++;
+            perm[at] = k;
+            send[at] = senders[k];
+            recv[at] = receivers[k];
+            for (int c = 0; c < 3; c++) {
+                shift[3 * at + c] = shifts == null ? 0.0 : shifts[3 * k + c];
+            }
+        }
+        ensureTile(maxDeg);
+        WorkerPool.splitBalanced(offsets, n, threads, bounds);
+        WorkerPool.splitEven(n, threads, nodeBounds);
+    }
+
+    /** New positions for the staged graph (same atoms and edges), e.g. inside an MD step. */
+    public void setPositions(double[] positions) {
+        for (int i = 0; i < 3 * n; i++) {
+            double v = positions[i];
+            if (!Double.isFinite(v)) {
+                throw new E3jException("atom " + i / 3 + ": coordinate " + "xyz".charAt(i % 3) + " is " + v);
+            }
+            pos[i] = v;
+        }
+    }
+
+    /** New Cartesian shifts for the staged edges, in the caller's original edge order. */
+    public void setShifts(double[] shifts) {
+        for (int k = 0; k < e; k++) {
+            int o = perm[k];
+            for (int c = 0; c < 3; c++) {
+                shift[3 * k + c] = shifts[3 * o + c];
+            }
+        }
+    }
+
+    /** Runs the forward on the staged input. Allocation-free. */
+    public void forward() {
+        step.phase = Step.GEOMETRY;
+        pool.run(step);
+        for (int k = 0; k < model.layers.length; k++) {
+            step.layer = k;
+            step.phase = Step.TP;
+            pool.run(step);
+            step.phase = Step.NODE;
+            pool.run(step);
+        }
+        if (model.potential) {
+            double[] scale = model.reference.energyScale;
+            double[] shiftE = model.reference.energyShift;
+            int i = 0;
+            for (int gi = 0; gi < g; gi++) {
+                double sum = 0;
+                for (int end = i + nNode[gi]; i < end; i++) {
+                    double a = scale[emb[i]] * readout[i] + shiftE[emb[i]];
+                    atomEnergy[i] = a;
+                    sum += a;
+                }
+                energy[gi] = sum;
+            }
+        }
+    }
+
+    /** Potential: total energy of graph gi (eV) after {@link #forward()}. */
+    public double energy(int gi) {
+        return energy[gi];
+    }
+
+    /** Potential: per-atom energies into out[0..n). */
+    public void atomEnergies(double[] out) {
+        System.arraycopy(atomEnergy, 0, out, 0, n);
+    }
+
+    /** Node features of the last layer in e3nn's mul_ir layout, [n][outputDim] (every chunk must be live). */
+    public void nodeFeatures(double[] out) {
+        LayerPlan last = model.layers[model.layers.length - 1];
+        int d = model.outputDim;
+        var irreps = model.outputIrreps;
+        for (int c = 0; c < irreps.size(); c++) {
+            Block b = last.outBlocks[c];
+            if (b == null) {
+                throw new IllegalStateException("output chunk " + c + " was dropped by liveness");
+            }
+            int col = irreps.offset(c);
+            int dk = b.dk();
+            int base = blockBase(last.outRegion, b);
+            for (int i = 0; i < n; i++) {
+                int nb = base + i * b.nodeStride();
+                for (int u = 0; u < b.mul(); u++) {
+                    for (int m = 0; m < dk; m++) {
+                        out[i * d + col + u * dk + m] = node[nb + m * b.mulP() + u];
+                    }
+                }
+            }
+        }
+    }
+
+    /** Seed: mean of the node features over each graph's nodes, [g][outputDim]. */
+    public void globalFeatures(double[] nodeFeatures, double[] out) {
+        int d = model.outputDim;
+        int i = 0;
+        for (int gi = 0; gi < g; gi++) {
+            for (int c = 0; c < d; c++) {
+                out[gi * d + c] = 0;
+            }
+            int cnt = nNode[gi];
+            for (int end = i + cnt; i < end; i++) {
+                for (int c = 0; c < d; c++) {
+                    out[gi * d + c] += nodeFeatures[i * d + c];
+                }
+            }
+            for (int c = 0; c < d; c++) {
+                out[gi * d + c] /= Math.max(1, cnt);
+            }
+        }
+    }
+
+    int blockBase(int region, Block b) {
+        return regionBase[region] + nCap * b.cum();
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    // ------------------------------------------------------------------ steps
+
+    final class Step implements WorkerPool.Task {
+        static final int GEOMETRY = 0;
+        static final int TP = 1;
+        static final int NODE = 2;
+        static final int BACKWARD = 3;
+        int phase;
+        int layer;
+
+        @Override
+        public void run(int w, int workers) {
+            switch (phase) {
+                case GEOMETRY -> geometry(w, bounds[w], bounds[w + 1]);
+                case TP -> tensorProduct(w, model.layers[layer], bounds[w], bounds[w + 1]);
+                case NODE -> nodeStep(model.layers[layer], layer == model.layers.length - 1, nodeBounds[w],
+                        nodeBounds[w + 1]);
+                default -> backward.run(w, workers);
+            }
+        }
+    }
+
+    void geometry(int w, int r0, int r1) {
+        Block eb = model.embedBlock;
+        int base = blockBase(FastModel.H_A, eb);
+        float[] table = model.embedTable;
+        int dims = model.embedDims;
+        for (int i = r0; i < r1; i++) {
+            int o = base + i * eb.nodeStride();
+            System.arraycopy(table, emb[i] * dims, node, o, dims);
+            Arrays.fill(node, o + dims, o + eb.mulP(), 0f);
+        }
+        double[] y = yScr[w];
+        double[] basis = bScr[w];
+        Triple[] ts = model.triples;
+        int ms = model.mStride;
+        int kIn = model.mlpIn;
+        var radial = model.radial;
+        for (int k = offsets[r0]; k < offsets[r1]; k++) {
+            int s = send[k];
+            int r = recv[k];
+            double vx = pos[3 * r] - pos[3 * s] + shift[3 * k];
+            double vy = pos[3 * r + 1] - pos[3 * s + 1] + shift[3 * k + 1];
+            double vz = pos[3 * r + 2] - pos[3 * s + 2] + shift[3 * k + 2];
+            double d = Math.sqrt(vx * vx + vy * vy + vz * vz);
+            model.sh.compute(vx, vy, vz, y, 0);
+            double env = 1.0;
+            if (radial != null) {
+                env = radial.envelope(d);
+                radial.basis(d, basis, 0);
+                for (int b = 0; b < kIn; b++) {
+                    mlpIn[k * kIn + b] = (float) (basis[b] * env);
+                }
+            } else {
+                mlpIn[k] = (float) d;
+            }
+            int mo = k * ms;
+            for (Triple t : ts) {
+                int o = mo + t.mOff;
+                int[] cPtr = t.cPtr;
+                for (int p = 0; p < t.jIdx.length; p++) {
+                    double v = 0;
+                    for (int q = cPtr[p]; q < cPtr[p + 1]; q++) {
+                        v += t.cVal[q] * y[t.cY[q]];
+                    }
+                    mvals[o + p] = (float) (v * env);
+                }
+            }
+        }
+    }
+
+    /** Radial MLP of edges [e0, e0+m) of layer lp into tR[w] rows 0..m ([m][rWidth]); returns the last hidden buffer. */
+    float[] radialMlp(int w, LayerPlan lp, int e0, int m) {
+        int kIn = model.mlpIn;
+        float[] src = mlpIn;
+        int srcOff = e0 * kIn;
+        int ld = kIn;
+        int width = kIn;
+        int hp = model.pad(lp.hidden);
+        float[] a = tA[w];
+        float[] b = tB[w];
+        for (int i = 0; i < lp.numHidden; i++) {
+            float[] dst = (i & 1) == 0 ? a : b;
+            kern.gemmBias(m, lp.hidden, width, src, srcOff, ld, lp.denseW[i], 0, lp.hidden, lp.denseB[i], 0,
+                    dst, 0, hp);
+            kern.layerNormSilu(m, lp.hidden, dst, 0, hp, lp.lnScale[i], 0, lp.lnBias[i], 0, dst, 0, hp, null, 0);
+            src = dst;
+            srcOff = 0;
+            ld = hp;
+            width = lp.hidden;
+        }
+        kern.gemmBias(m, lp.rWidth, width, src, srcOff, ld, lp.lastW, 0, lp.rWidth, lp.lastB, 0, tR[w], 0,
+                lp.rWidth);
+        return src;
+    }
+
+    void tensorProduct(int w, LayerPlan lp, int r0, int r1) {
+        int in = r0;
+        float[] r = tR[w];
+        int rw = lp.rWidth;
+        int ms = model.mStride;
+        boolean mean = !model.potential;
+        while (in < r1) {
+            int t0 = in;
+            int eStart = offsets[t0];
+            int t1 = t0 + 1;
+            while (t1 < r1 && offsets[t1 + 1] - eStart <= TILE_EDGES) {
+                t1++;
+            }
+            int eEnd = offsets[t1];
+            if (eEnd > eStart) {
+                radialMlp(w, lp, eStart, eEnd - eStart);
+            }
+            for (int i = t0; i < t1; i++) {
+                int e0 = offsets[i];
+                int e1 = offsets[i + 1];
+                for (SubPath s : lp.subPaths) {
+                    Block ob = s.out();
+                    Block ib = s.in();
+                    int o = blockBase(FastModel.AGG, ob) + i * ob.nodeStride();
+                    Arrays.fill(node, o, o + ob.nodeStride(), 0f);
+                    if (e1 == e0) {
+                        continue;
+                    }
+                    Triple t = s.triple();
+                    kern.edgeMessageSegment(e0, e1, send, ob.dk(), t.kPtr, t.jIdx, mvals, t.mOff, ms,
+                            r, s.rCol() - eStart * rw, rw, node, blockBase(lp.inRegion, ib), ib.nodeStride(),
+                            ib.mulP(), node, o, ob.mulP(), ob.mulP());
+                    if (mean && e1 - e0 > 1) {
+                        kern.scale(node, o, 1f / (e1 - e0), ob.nodeStride());
+                    }
+                }
+            }
+            in = t1;
+        }
+    }
+
+    void gemm(Gemm gm, int a, int cnt) {
+        Block sb = gm.src();
+        Block db = gm.dst();
+        kern.gemm(cnt * sb.dk(), gm.n(), gm.k(), node, blockBase(gm.srcRegion(), sb) + a * sb.nodeStride() + gm.srcCol(),
+                sb.mulP(), gm.w(), 0, gm.ldb(), node, blockBase(gm.dstRegion(), db) + a * db.nodeStride() + gm.dstCol(),
+                db.mulP(), gm.accumulate());
+    }
+
+    void nodeStep(LayerPlan lp, boolean last, int n0, int n1) {
+        for (int a = n0; a < n1; a += NODE_CHUNK) {
+            int cnt = Math.min(NODE_CHUNK, n1 - a);
+            for (Gemm gm : lp.expand) {
+                gemm(gm, a, cnt);
+            }
+            for (Act ac : lp.acts) {
+                Block b = ac.block();
+                int base = blockBase(FastModel.EXP, b) + ac.col();
+                for (int i = a; i < a + cnt; i++) {
+                    int o = base + i * b.nodeStride();
+                    if (ac.softOdd()) {
+                        for (int u = 0; u < ac.n(); u++) {
+                            float x = node[o + u];
+                            node[o + u] = ac.factor() * ((1f - FloatMath.exp(-(x * x))) * x);
+                        }
+                    } else {
+                        kern.activate(ac.act(), node, o, ac.n(), ac.factor());
+                    }
+                }
+            }
+            for (GateMul gmul : lp.gateMuls) {
+                Block vb = gmul.vec();
+                Block gb = gmul.gate();
+                int vBase = blockBase(FastModel.EXP, vb) + gmul.vCol();
+                int gBase = blockBase(FastModel.EXP, gb) + gmul.gCol();
+                for (int i = a; i < a + cnt; i++) {
+                    int go = gBase + i * gb.nodeStride();
+                    for (int m = 0; m < vb.dk(); m++) {
+                        int vo = vBase + i * vb.nodeStride() + m * vb.mulP();
+                        kern.mul(node, vo, node, vo, node, go, gmul.n());
+                    }
+                }
+            }
+            for (Gemm gm : lp.output) {
+                gemm(gm, a, cnt);
+            }
+            if (last && model.potential) {
+                for (int i = a; i < a + cnt; i++) {
+                    float ro = 0f;
+                    for (int b = 0; b < model.readoutBlocks.length; b++) {
+                        Block rb = model.readoutBlocks[b];
+                        ro += kern.dot(model.readoutW[b], 0, node, blockBase(lp.outRegion, rb) + i * rb.nodeStride(),
+                                rb.mul());
+                    }
+                    readout[i] = ro;
+                }
+            }
+        }
+    }
+}
