@@ -1,0 +1,19 @@
+package org.e3j.cli;
+
+import java.nio.file.Path;
+import org.e3j.md.ForceField;
+import org.e3j.md.model.ReferenceForceField;
+
+/** Opens a model file as an MD force field with the engine the user chose. */
+final class ModelForceFields {
+    private ModelForceFields() {}
+
+    static ForceField reference(Path model) {
+        return ReferenceForceField.load(model);
+    }
+
+    static ForceField fast(Path model, int threads) {
+        // The fast float32 engine lands in layers.fast; until then the reference answers.
+        return ReferenceForceField.load(model);
+    }
+}

@@ -1,0 +1,34 @@
+package org.e3j.md.model;
+
+import java.util.Arrays;
+import org.e3j.graph.NeighborList;
+import org.e3j.md.AtomsSystem;
+
+/**
+ * Keeps a neighbour list (with a Verlet skin) in step with an {@link AtomsSystem}: rebuilt when the
+ * atom count, pbc or cell changes or an atom moved more than half the skin, otherwise only
+ * re-filtered to the cutoff. Shared by the network force fields.
+ */
+final class NeighborSource {
+    private final NeighborList nl;
+    private boolean built;
+    private final boolean[] pbc = new boolean[3];
+
+    NeighborSource(double cutoff, double skin) {
+        nl = new NeighborList(cutoff, skin);
+    }
+
+    NeighborList update(AtomsSystem system) {
+        double[] pos = system.positions();
+        double[] cell = system.hasCell() ? system.cellView() : null;
+        boolean[] sysPbc = system.pbcView();
+        if (!built || nl.numAtoms() != system.numAtoms() || !Arrays.equals(pbc, sysPbc)) {
+            nl.build(pos, cell, sysPbc);
+            System.arraycopy(sysPbc, 0, pbc, 0, 3);
+            built = true;
+        } else {
+            nl.update(pos, cell);
+        }
+        return nl;
+    }
+}
