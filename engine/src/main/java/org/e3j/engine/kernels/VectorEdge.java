@@ -66,7 +66,7 @@ final class VectorEdge {
                     FloatVector rh = FloatVector.fromArray(S, r, rOff + u).mul(FloatVector.fromArray(S, h, hj + u));
                     acc = rh.fma(FloatVector.fromArray(S, dOut, d0 + u), acc);
                 }
-                float s = acc.reduceLanes(VectorOperators.ADD);
+                float s = VectorMath.sumLanes(acc);
                 for (; u < mul; u++) {
                     s = Math.fma(r[rOff + u] * h[hj + u], dOut[d0 + u], s);
                 }

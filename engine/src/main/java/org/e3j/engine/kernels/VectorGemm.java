@@ -31,8 +31,14 @@ final class VectorGemm {
             for (; j + 2 * L <= n; j += 2 * L) {
                 micro6x2(k, a, a0, lda, b, bOff + j, ldb, bias, biasOff + j, c, c0 + j, ldc, acc);
             }
-            for (; j < n; j += L) {
-                micro6x1(k, a, a0, lda, b, bOff + j, ldb, bias, biasOff + j, c, c0 + j, ldc, acc, j, n);
+            for (; j + L <= n; j += L) {
+                micro6x1u(k, a, a0, lda, b, bOff + j, ldb, bias, biasOff + j, c, c0 + j, ldc, acc);
+            }
+            if (j < n) {
+                for (int r = 0; r < MR; r++) {
+                    micro1x1(k, a, a0 + r * lda, lda, b, bOff + j, ldb, bias, biasOff + j, c, c0 + r * ldc + j, ldc,
+                            acc, j, n);
+                }
             }
         }
         for (; i < m; i++) {
@@ -116,19 +122,22 @@ final class VectorGemm {
         c51.intoArray(c, c0 + 5 * ldc + L);
     }
 
-    /** C rows i..i+5, 1 vector column(s) at j (masked to n). */
-    private static void micro6x1(int k, float[] a, int a0, int lda, float[] b, int b0, int ldb,
-                                float[] bias, int bj, float[] c, int c0, int ldc, boolean acc, int j, int n) {
-        VectorMask<Float> mk = S.indexInRange(j, n);
-        FloatVector c00 = acc ? FloatVector.fromArray(S, c, c0, mk) : FloatVector.zero(S);
-        FloatVector c10 = acc ? FloatVector.fromArray(S, c, c0 + 1 * ldc, mk) : FloatVector.zero(S);
-        FloatVector c20 = acc ? FloatVector.fromArray(S, c, c0 + 2 * ldc, mk) : FloatVector.zero(S);
-        FloatVector c30 = acc ? FloatVector.fromArray(S, c, c0 + 3 * ldc, mk) : FloatVector.zero(S);
-        FloatVector c40 = acc ? FloatVector.fromArray(S, c, c0 + 4 * ldc, mk) : FloatVector.zero(S);
-        FloatVector c50 = acc ? FloatVector.fromArray(S, c, c0 + 5 * ldc, mk) : FloatVector.zero(S);
+    /**
+     * C rows i..i+5, 1 full vector column at j, unmasked: C1 runs out of virtual registers on the
+     * masked 6-row kernel, leaving it interpreted (and allocating) for a long time, so masked column
+     * tails of 6-row blocks go through {@link #micro1x1} row by row instead (same fma chain).
+     */
+    private static void micro6x1u(int k, float[] a, int a0, int lda, float[] b, int b0, int ldb,
+                                float[] bias, int bj, float[] c, int c0, int ldc, boolean acc) {
+        FloatVector c00 = acc ? FloatVector.fromArray(S, c, c0) : FloatVector.zero(S);
+        FloatVector c10 = acc ? FloatVector.fromArray(S, c, c0 + 1 * ldc) : FloatVector.zero(S);
+        FloatVector c20 = acc ? FloatVector.fromArray(S, c, c0 + 2 * ldc) : FloatVector.zero(S);
+        FloatVector c30 = acc ? FloatVector.fromArray(S, c, c0 + 3 * ldc) : FloatVector.zero(S);
+        FloatVector c40 = acc ? FloatVector.fromArray(S, c, c0 + 4 * ldc) : FloatVector.zero(S);
+        FloatVector c50 = acc ? FloatVector.fromArray(S, c, c0 + 5 * ldc) : FloatVector.zero(S);
         for (int p = 0; p < k; p++) {
             int bp = b0 + p * ldb;
-            FloatVector vb0 = FloatVector.fromArray(S, b, bp, mk);
+            FloatVector vb0 = FloatVector.fromArray(S, b, bp);
             FloatVector va0 = FloatVector.broadcast(S, a[a0 + p]);
             c00 = va0.fma(vb0, c00);
             FloatVector va1 = FloatVector.broadcast(S, a[a0 + 1 * lda + p]);
@@ -143,7 +152,7 @@ final class VectorGemm {
             c50 = va5.fma(vb0, c50);
         }
         if (bias != null) {
-            FloatVector v0 = FloatVector.fromArray(S, bias, bj, mk);
+            FloatVector v0 = FloatVector.fromArray(S, bias, bj);
             c00 = c00.add(v0);
             c10 = c10.add(v0);
             c20 = c20.add(v0);
@@ -151,12 +160,12 @@ final class VectorGemm {
             c40 = c40.add(v0);
             c50 = c50.add(v0);
         }
-        c00.intoArray(c, c0, mk);
-        c10.intoArray(c, c0 + 1 * ldc, mk);
-        c20.intoArray(c, c0 + 2 * ldc, mk);
-        c30.intoArray(c, c0 + 3 * ldc, mk);
-        c40.intoArray(c, c0 + 4 * ldc, mk);
-        c50.intoArray(c, c0 + 5 * ldc, mk);
+        c00.intoArray(c, c0);
+        c10.intoArray(c, c0 + 1 * ldc);
+        c20.intoArray(c, c0 + 2 * ldc);
+        c30.intoArray(c, c0 + 3 * ldc);
+        c40.intoArray(c, c0 + 4 * ldc);
+        c50.intoArray(c, c0 + 5 * ldc);
     }
 
     /** C rows i..i+0, 2 vector column(s) at j. */
@@ -217,10 +226,10 @@ final class VectorGemm {
             s2 = va.fma(FloatVector.fromArray(S, b, b0 + 2 * ldb + p), s2);
             s3 = va.fma(FloatVector.fromArray(S, b, b0 + 3 * ldb + p), s3);
         }
-        float d0 = s0.reduceLanes(VectorOperators.ADD);
-        float d1 = s1.reduceLanes(VectorOperators.ADD);
-        float d2 = s2.reduceLanes(VectorOperators.ADD);
-        float d3 = s3.reduceLanes(VectorOperators.ADD);
+        float d0 = VectorMath.sumLanes(s0);
+        float d1 = VectorMath.sumLanes(s1);
+        float d2 = VectorMath.sumLanes(s2);
+        float d3 = VectorMath.sumLanes(s3);
         for (; p < k; p++) {
             float ap = a[ai + p];
             d0 = Math.fma(ap, b[b0 + p], d0);

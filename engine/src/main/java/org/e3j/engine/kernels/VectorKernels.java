@@ -123,7 +123,7 @@ public final class VectorKernels implements Kernels {
         for (int bound = S.loopBound(n); i < bound; i += L) {
             acc0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc0);
         }
-        float acc = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float acc = VectorMath.sumLanes(acc0.add(acc1));
         for (; i < n; i++) {
             acc = Math.fma(a[aOff + i], b[bOff + i], acc);
         }
@@ -185,8 +185,8 @@ public final class VectorKernels implements Kernels {
             vs = vs.add(v);
             vq = v.fma(v, vq);
         }
-        float sum = vs.reduceLanes(VectorOperators.ADD);
-        float sumSq = vq.reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sumLanes(vs);
+        float sumSq = VectorMath.sumLanes(vq);
         for (; j < n; j++) {
             float v = x[xr + j];
             sum += v;
@@ -237,8 +237,8 @@ public final class VectorKernels implements Kernels {
             vg = vg.add(g);
             vgx = g.fma(xc.mul(rstd), vgx);
         }
-        float sumG = vg.reduceLanes(VectorOperators.ADD);
-        float sumGx = vgx.reduceLanes(VectorOperators.ADD);
+        float sumG = VectorMath.sumLanes(vg);
+        float sumGx = VectorMath.sumLanes(vgx);
         for (; j < n; j++) {
             float sc = scale[scaleOff + j];
             float xc = x[xr + j] - mean;

@@ -34,6 +34,20 @@ import jdk.incubator.vector.VectorOperators;
 final class VectorMath {
     private VectorMath() {}
 
+    /**
+     * Sum of the lanes in lane order (0, 1, ..., L-1). Unlike {@code reduceLanes(ADD)}, whose float
+     * order differs between the C2 intrinsic and the Java fallback (so a method's result could change
+     * when it gets compiled mid-run), this is the same in every execution mode: results stay
+     * reproducible run to run and across thread counts.
+     */
+    static float sumLanes(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < v.length(); i++) {
+            s += v.lane(i);
+        }
+        return s;
+    }
+
     static FloatVector exp(FloatVector x) {
         FloatVector xc = x.max(EXP_LO).min(EXP_HI);
         FloatVector t = xc.fma(LOG2E, ROUND_MAGIC);
