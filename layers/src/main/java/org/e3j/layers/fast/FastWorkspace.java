@@ -537,8 +537,11 @@ public final class FastWorkspace implements AutoCloseable {
                     float ro = 0f;
                     for (int b = 0; b < model.readoutBlocks.length; b++) {
                         Block rb = model.readoutBlocks[b];
-                        ro += kern.dot(model.readoutW[b], 0, node, blockBase(lp.outRegion, rb) + i * rb.nodeStride(),
-                                rb.mul());
+                        float[] rw = model.readoutW[b];
+                        int o = blockBase(lp.outRegion, rb) + i * rb.nodeStride();
+                        for (int u = 0; u < rb.mul(); u++) {
+                            ro = Math.fma(rw[u], node[o + u], ro);
+                        }
                     }
                     readout[i] = ro;
                 }
