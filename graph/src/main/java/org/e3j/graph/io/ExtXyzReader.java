@@ -208,6 +208,8 @@ public final class ExtXyzReader implements Iterator<Frame>, Iterable<Frame>, Clo
             while (bufLen == 0) {
                 bufLen = in.read(buf, 0, buf.length);
             }
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new ExtXyzException(lineNo + 1, "the input is not valid UTF-8 (at or after this line: " + e + ")", e);
         } catch (IOException e) {
             throw new UncheckedIOException("reading extended XYZ after line " + lineNo, e);
         }

@@ -16,8 +16,9 @@ final class KeyValues {
     private KeyValues() {}
 
     private static final Pattern INT = Pattern.compile("[+-]?\\d+");
+    /** Possessive quantifiers: the same language, matched in linear time (no backtracking on long digit runs). */
     private static final Pattern FLOAT = Pattern.compile(
-            "[+-]?(?:(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][+-]?\\d+)?|(?i:nan|inf|infinity))");
+            "[+-]?+(?:(?:\\d++(?:\\.\\d*+)?+|\\.\\d++)(?:[eE][+-]?+\\d++)?+|(?i:nan|inf|infinity))");
     private static final Pattern TOKEN = Pattern.compile("[^\\s,]+");
     static final Pattern KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_\\-]*");
 
