@@ -1,0 +1,111 @@
+package org.e3j.perf;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.e3j.layers.fast.FastModel;
+import org.e3j.layers.fast.FastWorkspace;
+import org.e3j.layers.io.SafeTensors;
+import org.e3j.layers.model.ModelInput;
+import org.e3j.layers.model.ReferenceModel;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * End-to-end forward latency of the fast engine on the issue's three cases (run from the repository
+ * root, or pass {@code -jvmArgsAppend -De3j.root=DIR}):
+ * <ul>
+ *   <li>S: the seed's own example (tests/fixtures/seed_example: 3 atoms, its config), node features;</li>
+ *   <li>M: biphenyl (22 atoms, 5 Å radius graph), perf/models/potential_bench.safetensors, energy;</li>
+ *   <li>C: fcc Cu, 256 atoms periodic, 5 Å cutoff (42 neighbours), same model, energy.</li>
+ * </ul>
+ * The graph is staged once (setInput); the benchmark is {@code forward()}. {@code main} prints the
+ * useful flops of one forward per case (sparse CG + GEMMs, as counted by {@link FastModel#flops}).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 4, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 3, jvmArgsPrepend = {"--add-modules", "jdk.incubator.vector"}, jvmArgsAppend = "-XX:+UseParallelGC")
+public class ModelForwardBench {
+
+    @Param({"S", "M", "C"})
+    public String bcase;
+
+    @Param({"1", "2"})
+    public int threads;
+
+    FastWorkspace ws;
+    ModelInput input;
+
+    static Path root() {
+        String r = System.getProperty("e3j.root");
+        if (r != null) {
+            return Path.of(r);
+        }
+        Path p = Path.of("").toAbsolutePath();
+        while (p != null && !Files.isDirectory(p.resolve("perf/models"))) {
+            p = p.getParent();
+        }
+        if (p == null) {
+            throw new IllegalStateException("run from the repository root or pass -De3j.root=DIR");
+        }
+        return p;
+    }
+
+    /** The model file of a case. */
+    static Path modelFile(String c) {
+        return c.equals("S") ? root().resolve("tests/fixtures/seed_example/model.safetensors")
+                : root().resolve("perf/models/potential_bench.safetensors");
+    }
+
+    /** The input of a case. */
+    static ModelInput input(String c) {
+        Path f = c.equals("S") ? root().resolve("tests/fixtures/seed_example/fixture.safetensors")
+                : root().resolve("perf/models/case_" + c + ".safetensors");
+        SafeTensors t = SafeTensors.open(f);
+        return new ModelInput(t.ints("input/numbers"), t.doubles("input/positions"), t.ints("input/senders"),
+                t.ints("input/receivers"), t.contains("input/shifts") ? t.doubles("input/shifts") : null,
+                t.ints("input/n_node"));
+    }
+
+    @Setup(Level.Trial)
+    public void setup() {
+        FastModel fm = FastModel.compile(ReferenceModel.load(modelFile(bcase)));
+        input = input(bcase);
+        ws = new FastWorkspace(fm, threads, input.numNodes(), input.numEdges());
+        ws.setInput(input);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        ws.close();
+    }
+
+    @Benchmark
+    public FastWorkspace forward() {
+        ws.forward();
+        return ws;
+    }
+
+    /** Prints {@code case nodes edges flops} per case. */
+    public static void main(String[] args) {
+        for (String c : new String[] {"S", "M", "C"}) {
+            FastModel fm = FastModel.compile(ReferenceModel.load(modelFile(c)));
+            ModelInput in = input(c);
+            System.out.printf("%s %d %d %.0f%n", c, in.numNodes(), in.numEdges(), fm.flops(in.numNodes(), in.numEdges()));
+        }
+    }
+}
