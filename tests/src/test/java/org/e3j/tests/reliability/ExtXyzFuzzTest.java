@@ -1,0 +1,59 @@
+package org.e3j.tests.reliability;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.e3j.graph.Structure;
+import org.e3j.graph.StructureException;
+import org.e3j.graph.io.ExtXyz;
+import org.e3j.graph.io.ExtXyzReader;
+import org.e3j.graph.io.Frame;
+
+/**
+ * Fuzz target for the extended-XYZ reader (issue #7): arbitrary bytes, decoded as
+ * {@code ExtXyzReader.open(path)} decodes a file (strict UTF-8). Only {@link StructureException}s
+ * (of which {@code ExtXyzException} is one) with a message may come out. Every frame read is then
+ * written and read back: the structure must come back bit for bit.
+ */
+class ExtXyzFuzzTest {
+    static final int MAX_BYTES = 1 << 20;
+
+    /** Small caps so that a fuzzed count cannot make one input slow; the logic is the same. */
+    static final ExtXyzReader.Options OPTIONS = ExtXyzReader.Options.DEFAULT.withMaxAtoms(10_000)
+            .withMaxLineLength(1 << 16);
+
+    @FuzzTest(maxDuration = "5m")
+    void reader(byte[] data) {
+        if (data.length > MAX_BYTES) {
+            return;
+        }
+        ExtXyzReader r = new ExtXyzReader(new BufferedReader(new InputStreamReader(new ByteArrayInputStream(data),
+                StandardCharsets.UTF_8.newDecoder())), OPTIONS);
+        try {
+            for (Frame f = r.readFrame(); f != null; f = r.readFrame()) {
+                roundTrip(f);
+            }
+        } catch (StructureException e) {
+            ModelFiles.requireMessage(e);
+        }
+    }
+
+    static void roundTrip(Frame f) {
+        String text = ExtXyz.toString(java.util.List.of(f));
+        Frame back;
+        try {
+            back = ExtXyz.parse(text, OPTIONS).get(0);
+        } catch (StructureException e) {
+            throw new AssertionError("a frame the reader accepted does not read back after writing: " + e.getMessage()
+                    + "\n" + text, e);
+        }
+        Structure a = f.structure(), b = back.structure();
+        if (!Arrays.equals(a.numbers(), b.numbers()) || !Arrays.equals(a.positions(), b.positions())
+                || !Arrays.equals(a.cell(), b.cell()) || !Arrays.equals(a.pbc(), b.pbc())) {
+            throw new AssertionError("structure changed in a write/read round trip:\n" + text);
+        }
+    }
+}
