@@ -44,7 +44,8 @@ class FastAllocationTest {
     }
 
     static long bytesPerForward(FastWorkspace ws, ModelInput in) {
-        ws.setInput(in);
+        ws.setMinWorkPerThread(1);
+            ws.setInput(in);
         long until = System.nanoTime() + 3_000_000_000L; // warm-up until C2 has compiled the vector kernels
         for (int i = 0; i < 30_000 && System.nanoTime() < until; i++) {
             ws.forward();
@@ -102,7 +103,8 @@ class FastAllocationTest {
             double[] first = null;
             for (int t = 1; t <= 3; t++) {
                 try (FastWorkspace ws = new FastWorkspace(fm, t, 1, 1)) {
-                    ws.setInput(in);
+                    ws.setMinWorkPerThread(1);
+            ws.setInput(in);
                     ws.forward();
                     double[] ae = new double[in.numNodes() + 1];
                     ws.atomEnergies(ae);

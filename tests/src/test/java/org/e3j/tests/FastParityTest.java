@@ -40,6 +40,7 @@ class FastParityTest {
 
     static double[] run(FastModel fm, int threads, ModelInput in, boolean potential) {
         try (FastWorkspace ws = new FastWorkspace(fm, threads, 1, 1)) {
+            ws.setMinWorkPerThread(1);
             ws.setInput(in);
             ws.forward();
             ws.forward(); // the second run must equal the first (no stale state)

@@ -33,6 +33,12 @@ import org.e3j.layers.model.ModelInput;
 public final class FastWorkspace implements AutoCloseable {
     static final int TILE_EDGES = Integer.getInteger("e3j.fast.tileEdges", 64);
     static final int NODE_CHUNK = 16;
+    /**
+     * Below this many edges + nodes per participating thread a graph runs on the caller alone: the
+     * handoff to a worker costs microseconds (more on a loaded machine), a small graph's whole
+     * forward less. Results do not depend on it (rows are computed the same way in any partition).
+     */
+    static final int MIN_WORK_PER_THREAD = Integer.getInteger("e3j.fast.minWorkPerThread", 2048);
 
     final FastModel model;
     final Kernels kern;
@@ -75,6 +81,8 @@ public final class FastWorkspace implements AutoCloseable {
     double[][] bScr;
 
     final int[] bounds;
+    int parts = 1;
+    int minWork = MIN_WORK_PER_THREAD;
     final int[] nodeBounds;
     final Step step = new Step();
     FastBackward backward;
@@ -97,6 +105,15 @@ public final class FastWorkspace implements AutoCloseable {
         }
         allocate(Math.max(1, maxNodes), Math.max(1, maxEdges), 1);
         ensureTile(TILE_EDGES);
+    }
+
+    /**
+     * Work (edges + nodes) per thread below which fewer threads are used (default 2048, or
+     * {@code -De3j.fast.minWorkPerThread}); 1 uses every thread on any graph (tests). Applies from the
+     * next {@link #setInput}.
+     */
+    public void setMinWorkPerThread(int work) {
+        minWork = Math.max(1, work);
     }
 
     public FastModel model() {
@@ -235,8 +252,9 @@ public final class FastWorkspace implements AutoCloseable {
             }
         }
         ensureTile(maxDeg);
-        WorkerPool.splitBalanced(offsets, n, threads, bounds);
-        WorkerPool.splitEven(n, threads, nodeBounds);
+        parts = (int) Math.max(1, Math.min(threads, ((long) e + n) / minWork));
+        WorkerPool.splitBalanced(offsets, n, parts, bounds);
+        WorkerPool.splitEven(n, parts, nodeBounds);
     }
 
     /** New positions for the staged graph (same atoms and edges), e.g. inside an MD step. */
@@ -263,13 +281,13 @@ public final class FastWorkspace implements AutoCloseable {
     /** Runs the forward on the staged input. Allocation-free. */
     public void forward() {
         step.phase = Step.GEOMETRY;
-        pool.run(step);
+        runStep();
         for (int k = 0; k < model.layers.length; k++) {
             step.layer = k;
             step.phase = Step.TP;
-            pool.run(step);
+            runStep();
             step.phase = Step.NODE;
-            pool.run(step);
+            runStep();
         }
         if (model.potential) {
             double[] scale = model.reference.energyScale;
@@ -284,6 +302,14 @@ public final class FastWorkspace implements AutoCloseable {
                 }
                 energy[gi] = sum;
             }
+        }
+    }
+
+    void runStep() {
+        if (parts == 1) {
+            step.run(0, 1);
+        } else {
+            pool.run(step);
         }
     }
 
@@ -362,6 +388,9 @@ public final class FastWorkspace implements AutoCloseable {
 
         @Override
         public void run(int w, int workers) {
+            if (w >= parts) {
+                return;
+            }
             switch (phase) {
                 case GEOMETRY -> geometry(w, bounds[w], bounds[w + 1]);
                 case TP -> tensorProduct(w, model.layers[layer], bounds[w], bounds[w + 1]);
