@@ -1,10 +1,537 @@
 package org.e3j.layers.fast;
 
-/** Placeholder for the analytic backward (forces, stress) of the fast plan. */
+import java.util.Arrays;
+import org.e3j.engine.kernels.FloatMath;
+import org.e3j.engine.kernels.Kernels;
+import org.e3j.engine.plan.WorkerPool;
+import org.e3j.layers.fast.FastModel.Act;
+import org.e3j.layers.fast.FastModel.Block;
+import org.e3j.layers.fast.FastModel.Gemm;
+import org.e3j.layers.fast.FastModel.GateMul;
+import org.e3j.layers.fast.FastModel.LayerPlan;
+import org.e3j.layers.fast.FastModel.SubPath;
+import org.e3j.layers.fast.FastModel.Triple;
+
+/**
+ * The analytic reverse pass of the potential's fast plan (float32 kernels; geometry, forces and
+ * virial in double), allocation-free, with the forward's threading rules: every gradient row is
+ * written by one thread in a fixed order.
+ *
+ * <p>Per layer, last to first: (1) over node ranges: output Linear, gate and expand Linear
+ * backwards (GEMMs with pre-transposed weights), giving dAgg and the skip part of dh_in; (2) over
+ * receiver ranges: the radial MLP recomputed per edge tile (pre-LayerNorm values and statistics
+ * kept), R stored per edge, the message backward giving dM (accumulated over layers: M is shared)
+ * and dR, then the MLP backward to d(MLP input); (3) over sender ranges (a CSR by sender, built at
+ * setInput): dh_sender += M R dAgg_receiver. Finally over edges: dM and d(MLP input) to dY, the
+ * envelope and the Bessel basis, to the edge vector (spherical-harmonic Jacobian, double);
+ * forces per node over incoming (receiver CSR) and outgoing (sender CSR) edges; the virial per
+ * graph in edge order.
+ */
 final class FastBackward {
-    void allocate() {}
+    private final FastWorkspace ws;
+    private final FastModel model;
+    private final Kernels kern;
 
-    void allocateTile() {}
+    // saved forward state (relative layout of the regions: nCap * cum + node * stride)
+    float[][] savedH;
+    float[][] savedExp;
+    float[] gIn;
+    float[] gOut;
+    float[] gExp;
+    float[] gAgg;
+    float[] rAll;
+    float[] dM;
+    float[] dMlpIn;
+    double[] dr;
+    double[] forces;
+    int[] sendOffsets;
+    int[] sendEdges;
+    final int[] sendBounds;
+    // per thread
+    float[][][] pre;
+    float[][][] post;
+    float[][][] stats;
+    float[][] gA;
+    float[][] gB;
+    float[][] dRt;
+    double[][] jac;
+    double[][] dbasis;
+    double[][] dy;
 
-    void run(int w, int workers) {}
+    int phase;
+    int layer;
+    static final int NODE = 0;
+    static final int EDGE = 1;
+    static final int SENDER = 2;
+    static final int GEOMETRY = 3;
+    static final int FORCES = 4;
+
+    FastBackward(FastWorkspace ws) {
+        this.ws = ws;
+        this.model = ws.model;
+        this.kern = model.kernels;
+        this.sendBounds = new int[ws.threads + 1];
+        int t = ws.threads;
+        pre = new float[t][][];
+        post = new float[t][][];
+        stats = new float[t][][];
+        gA = new float[t][];
+        gB = new float[t][];
+        dRt = new float[t][];
+        jac = new double[t][];
+        dbasis = new double[t][];
+        dy = new double[t][];
+        for (int w = 0; w < t; w++) {
+            jac[w] = new double[3 * model.shDim];
+            dbasis[w] = new double[Math.max(1, model.mlpIn)];
+            dy[w] = new double[model.shDim];
+        }
+        allocate();
+        allocateTile();
+    }
+
+    int hSize() {
+        return ws.nCap * model.maxRegion[FastModel.H_A];
+    }
+
+    void allocate() {
+        int nl = model.layers.length;
+        savedH = new float[nl][hSize()];
+        savedExp = new float[nl][ws.nCap * model.maxRegion[FastModel.EXP]];
+        gIn = new float[hSize()];
+        gOut = new float[hSize()];
+        gExp = new float[ws.nCap * model.maxRegion[FastModel.EXP]];
+        gAgg = new float[ws.nCap * model.maxRegion[FastModel.AGG]];
+        rAll = new float[ws.eCap * Math.max(1, model.maxRWidth)];
+        dM = new float[ws.eCap * model.mStride];
+        dMlpIn = new float[ws.eCap * model.mlpIn];
+        dr = new double[3 * ws.eCap];
+        forces = new double[3 * ws.nCap];
+        sendOffsets = new int[ws.nCap + 1];
+        sendEdges = new int[ws.eCap];
+    }
+
+    void allocateTile() {
+        int hp = model.pad(model.maxHidden);
+        int nh = 0;
+        for (LayerPlan lp : model.layers) {
+            nh = Math.max(nh, lp.numHidden);
+        }
+        for (int w = 0; w < ws.threads; w++) {
+            pre[w] = new float[nh][ws.tileCap * hp];
+            post[w] = new float[nh][ws.tileCap * hp];
+            stats[w] = new float[nh][2 * ws.tileCap];
+            gA[w] = new float[ws.tileCap * hp];
+            gB[w] = new float[ws.tileCap * hp];
+            dRt[w] = new float[ws.tileCap * Math.max(1, model.maxRWidth)];
+        }
+    }
+
+    /** After setInput: the edge list grouped by sender (stable: sorted-edge order within a sender). */
+    void stageSenders() {
+        int n = ws.n;
+        int e = ws.e;
+        int[] cnt = ws.counts;
+        Arrays.fill(cnt, 0, n + 1, 0);
+        for (int k = 0; k < e; k++) {
+            cnt[ws.send[k] + 1]++;
+        }
+        sendOffsets[0] = 0;
+        for (int i = 0; i < n; i++) {
+            sendOffsets[i + 1] = sendOffsets[i] + cnt[i + 1];
+            cnt[i] = sendOffsets[i];
+        }
+        for (int k = 0; k < e; k++) {
+            sendEdges[cnt[ws.send[k]]++] = k;
+        }
+        WorkerPool.splitBalanced(sendOffsets, n, ws.parts, sendBounds);
+    }
+
+    /** Called by the forward (forces mode) before layer k's TP: keep h_in. */
+    void saveH(int k, int region) {
+        System.arraycopy(ws.node, ws.regionBase[region], savedH[k], 0, hSize());
+    }
+
+    /** Called by the forward's node step (forces mode) after the expand GEMMs of nodes [a, a+cnt). */
+    void saveExp(LayerPlan lp, int k, int a, int cnt) {
+        for (Block b : lp.expBlocks) {
+            if (b != null) {
+                int rel = ws.nCap * b.cum() + a * b.nodeStride();
+                System.arraycopy(ws.node, ws.regionBase[FastModel.EXP] + rel, savedExp[k], rel, cnt * b.nodeStride());
+            }
+        }
+    }
+
+    int rel(Block b) {
+        return ws.nCap * b.cum();
+    }
+
+    void run(int w, int workers) {
+        if (w >= ws.parts) {
+            return;
+        }
+        switch (phase) {
+            case NODE -> nodeBackward(model.layers[layer], layer, ws.nodeBounds[w], ws.nodeBounds[w + 1]);
+            case EDGE -> edgeBackward(w, model.layers[layer], layer, ws.bounds[w], ws.bounds[w + 1]);
+            case SENDER -> senderBackward(model.layers[layer], layer, sendBounds[w], sendBounds[w + 1]);
+            case GEOMETRY -> geometryBackward(w, ws.bounds[w], ws.bounds[w + 1]);
+            default -> forcesPerNode(ws.nodeBounds[w], ws.nodeBounds[w + 1]);
+        }
+    }
+
+    /** The whole reverse pass after a forward in forces mode. */
+    void backward() {
+        int nl = model.layers.length;
+        // seed: dE/d readout = energy scale of the species, into the last layer's 0e blocks
+        LayerPlan last = model.layers[nl - 1];
+        double[] scale = model.reference.energyScale;
+        for (int b = 0; b < model.readoutBlocks.length; b++) {
+            Block rb = model.readoutBlocks[b];
+            float[] rw = model.readoutW[b];
+            int base = rel(rb);
+            for (int i = 0; i < ws.n; i++) {
+                float s = (float) scale[ws.emb[i]];
+                int o = base + i * rb.nodeStride();
+                for (int u = 0; u < rb.mulP(); u++) {
+                    gOut[o + u] = s * rw[u];
+                }
+            }
+        }
+        ws.step.phase = FastWorkspace.Step.BACKWARD;
+        Arrays.fill(dM, 0, ws.e * model.mStride, 0f);
+        Arrays.fill(dMlpIn, 0, ws.e * model.mlpIn, 0f);
+        for (int k = nl - 1; k >= 0; k--) {
+            layer = k;
+            phase = NODE;
+            ws.runStep();
+            phase = EDGE;
+            ws.runStep();
+            phase = SENDER;
+            ws.runStep();
+            float[] t = gOut;
+            gOut = gIn;
+            gIn = t;
+        }
+        phase = GEOMETRY;
+        ws.runStep();
+        phase = FORCES;
+        ws.runStep();
+    }
+
+    // ------------------------------------------------------------------ node ranges
+
+    void gemmBack(Gemm g, float[] wt, float[] dDst, int dstRel, float[] dSrc, int srcRel, int a, int cnt) {
+        Block sb = g.src();
+        Block db = g.dst();
+        kern.gemm(cnt * sb.dk(), g.k(), g.n(), dDst, dstRel + a * db.nodeStride() + g.dstCol(), db.mulP(), wt, 0, g.k(),
+                dSrc, srcRel + a * sb.nodeStride() + g.srcCol(), sb.mulP(), true);
+    }
+
+    static void zero(float[] x, int rel, Block b, int a, int cnt) {
+        int o = rel + a * b.nodeStride();
+        Arrays.fill(x, o, o + cnt * b.nodeStride(), 0f);
+    }
+
+    void nodeBackward(LayerPlan lp, int k, int n0, int n1) {
+        float[] exp = savedExp[k];
+        for (int a = n0; a < n1; a += FastWorkspace.NODE_CHUNK) {
+            int cnt = Math.min(FastWorkspace.NODE_CHUNK, n1 - a);
+            for (Block b : lp.expBlocks) {
+                if (b != null) {
+                    zero(gExp, rel(b), b, a, cnt);
+                }
+            }
+            for (Block b : lp.inBlocks) {
+                if (b != null) {
+                    zero(gIn, rel(b), b, a, cnt);
+                }
+            }
+            for (SubPath s : lp.subPaths) {
+                zero(gAgg, rel(s.out()), s.out(), a, cnt);
+            }
+            for (int i = 0; i < lp.output.length; i++) {
+                Gemm g = lp.output[i];
+                float[] dSrc = g.srcRegion() == FastModel.EXP ? gExp : gIn;
+                gemmBack(g, lp.outputWT[i], gOut, rel(g.dst()), dSrc, rel(g.src()), a, cnt);
+            }
+            // gate: d(vector) = act(gate) * d(out); d(act(gate)) = sum_m vector * d(out)
+            for (GateMul gm : lp.gateMuls) {
+                Block vb = gm.vec();
+                Block gb = gm.gate();
+                Act ga = gateAct(lp, gm);
+                for (int i = a; i < a + cnt; i++) {
+                    int go = rel(gb) + i * gb.nodeStride() + gm.gCol();
+                    for (int u = 0; u < gm.n(); u++) {
+                        float x = exp[go + u];
+                        float gv = ga.factor() * actValue(ga, x);
+                        float dg = 0f;
+                        for (int m = 0; m < vb.dk(); m++) {
+                            int vo = rel(vb) + i * vb.nodeStride() + m * vb.mulP() + gm.vCol() + u;
+                            dg = Math.fma(exp[vo], gExp[vo], dg);
+                            gExp[vo] = gv * gExp[vo];
+                        }
+                        gExp[go + u] += dg;
+                    }
+                }
+            }
+            for (Act ac : lp.acts) {
+                Block b = ac.block();
+                for (int i = a; i < a + cnt; i++) {
+                    int o = rel(b) + i * b.nodeStride() + ac.col();
+                    if (ac.softOdd()) {
+                        for (int u = 0; u < ac.n(); u++) {
+                            float x = exp[o + u];
+                            float ex = FloatMath.exp(-(x * x));
+                            gExp[o + u] *= ac.factor() * (1f - ex + 2f * x * x * ex);
+                        }
+                    } else {
+                        kern.activationBackward(ac.act(), exp, o, gExp, o, ac.n(), ac.factor());
+                    }
+                }
+            }
+            for (int i = 0; i < lp.expand.length; i++) {
+                Gemm g = lp.expand[i];
+                gemmBack(g, lp.expandWT[i], gExp, rel(g.dst()), gAgg, rel(g.src()), a, cnt);
+            }
+        }
+    }
+
+    static Act gateAct(LayerPlan lp, GateMul gm) {
+        for (Act ac : lp.acts) {
+            if (ac.block() == gm.gate() && ac.col() <= gm.gCol() && gm.gCol() < ac.col() + ac.n()) {
+                return ac;
+            }
+        }
+        throw new IllegalStateException("no activation for a gate");
+    }
+
+    static float actValue(Act ac, float x) {
+        return ac.softOdd() ? (1f - FloatMath.exp(-(x * x))) * x : FloatMath.apply(ac.act(), x);
+    }
+
+    // ------------------------------------------------------------------ receiver ranges
+
+    void edgeBackward(int w, LayerPlan lp, int k, int r0, int r1) {
+        int rw = lp.rWidth;
+        int ms = model.mStride;
+        float[] h = savedH[k];
+        int in = r0;
+        while (in < r1) {
+            int t0 = in;
+            int eStart = ws.offsets[t0];
+            int t1 = t0 + 1;
+            while (t1 < r1 && ws.offsets[t1 + 1] - eStart <= FastWorkspace.TILE_EDGES) {
+                t1++;
+            }
+            int eEnd = ws.offsets[t1];
+            int m = eEnd - eStart;
+            if (m > 0) {
+                mlpForward(w, lp, eStart, m);
+                float[] d = dRt[w];
+                Arrays.fill(d, 0, m * rw, 0f);
+                for (int i = t0; i < t1; i++) {
+                    for (int e = ws.offsets[i]; e < ws.offsets[i + 1]; e++) {
+                        int s = ws.send[e];
+                        for (SubPath sp : lp.subPaths) {
+                            Block ob = sp.out();
+                            Block ib = sp.in();
+                            Triple t = sp.triple();
+                            kern.edgeMessageBackward(ob.dk(), t.kPtr, t.jIdx, ws.mvals, e * ms + t.mOff, rAll,
+                                    e * rw + sp.rCol(), h, rel(ib) + s * ib.nodeStride(), ib.mulP(), gAgg,
+                                    rel(ob) + i * ob.nodeStride(), ob.mulP(), ob.mulP(), dM, e * ms + t.mOff, d,
+                                    (e - eStart) * rw + sp.rCol(), null, 0, 0);
+                        }
+                    }
+                }
+                mlpBackward(w, lp, eStart, m);
+            }
+            in = t1;
+        }
+    }
+
+    void mlpForward(int w, LayerPlan lp, int e0, int m) {
+        int kIn = model.mlpIn;
+        float[] src = ws.mlpIn;
+        int srcOff = e0 * kIn;
+        int ld = kIn;
+        int width = kIn;
+        int hp = model.pad(lp.hidden);
+        for (int i = 0; i < lp.numHidden; i++) {
+            float[] x = pre[w][i];
+            kern.gemmBias(m, lp.hidden, width, src, srcOff, ld, lp.denseW[i], 0, lp.hidden, lp.denseB[i], 0, x, 0, hp);
+            kern.layerNormSilu(m, lp.hidden, x, 0, hp, lp.lnScale[i], 0, lp.lnBias[i], 0, post[w][i], 0, hp,
+                    stats[w][i], 0);
+            src = post[w][i];
+            srcOff = 0;
+            ld = hp;
+            width = lp.hidden;
+        }
+        kern.gemmBias(m, lp.rWidth, width, src, srcOff, ld, lp.lastW, 0, lp.rWidth, lp.lastB, 0, rAll, e0 * lp.rWidth,
+                lp.rWidth);
+    }
+
+    void mlpBackward(int w, LayerPlan lp, int e0, int m) {
+        int kIn = model.mlpIn;
+        int hp = model.pad(lp.hidden);
+        int nh = lp.numHidden;
+        float[] d = dRt[w];
+        if (nh == 0) {
+            kern.gemm(m, kIn, lp.rWidth, d, 0, lp.rWidth, lp.lastWT, 0, kIn, dMlpIn, e0 * kIn, kIn, true);
+            return;
+        }
+        float[] a = gA[w];
+        float[] b = gB[w];
+        kern.gemm(m, lp.hidden, lp.rWidth, d, 0, lp.rWidth, lp.lastWT, 0, lp.hidden, a, 0, hp, false);
+        for (int i = nh - 1; i >= 0; i--) {
+            kern.layerNormSiluBackward(m, lp.hidden, pre[w][i], 0, hp, stats[w][i], 0, lp.lnScale[i], 0, lp.lnBias[i], 0,
+                    a, 0, hp, b, 0, hp);
+            if (i > 0) {
+                kern.gemm(m, lp.hidden, lp.hidden, b, 0, hp, lp.denseWT[i], 0, lp.hidden, a, 0, hp, false);
+            } else {
+                kern.gemm(m, kIn, lp.hidden, b, 0, hp, lp.denseWT[0], 0, kIn, dMlpIn, e0 * kIn, kIn, true);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ sender ranges
+
+    void senderBackward(LayerPlan lp, int k, int s0, int s1) {
+        int rw = lp.rWidth;
+        int ms = model.mStride;
+        for (int s = s0; s < s1; s++) {
+            for (int q = sendOffsets[s]; q < sendOffsets[s + 1]; q++) {
+                int e = sendEdges[q];
+                int r = ws.recv[e];
+                for (SubPath sp : lp.subPaths) {
+                    Block ob = sp.out();
+                    Block ib = sp.in();
+                    Triple t = sp.triple();
+                    kern.edgeMessageBackward(ob.dk(), t.kPtr, t.jIdx, ws.mvals, e * ms + t.mOff, rAll, e * rw + sp.rCol(),
+                            savedH[k], rel(ib) + s * ib.nodeStride(), ib.mulP(), gAgg, rel(ob) + r * ob.nodeStride(),
+                            ob.mulP(), ob.mulP(), null, 0, null, 0, gIn, rel(ib) + s * ib.nodeStride(), ib.mulP());
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ geometry
+
+    void geometryBackward(int w, int r0, int r1) {
+        double[] y = ws.yScr[w];
+        double[] jc = jac[w];
+        double[] basis = ws.bScr[w];
+        double[] db = dbasis[w];
+        double[] gy = dy[w];
+        int ms = model.mStride;
+        int kIn = model.mlpIn;
+        var radial = model.radial;
+        for (int k = ws.offsets[r0]; k < ws.offsets[r1]; k++) {
+            int s = ws.send[k];
+            int r = ws.recv[k];
+            double vx = ws.pos[3 * r] - ws.pos[3 * s] + ws.shift[3 * k];
+            double vy = ws.pos[3 * r + 1] - ws.pos[3 * s + 1] + ws.shift[3 * k + 1];
+            double vz = ws.pos[3 * r + 2] - ws.pos[3 * s + 2] + ws.shift[3 * k + 2];
+            double d = Math.sqrt(vx * vx + vy * vy + vz * vz);
+            model.sh.computeWithJacobian(vx, vy, vz, y, 0, jc, 0);
+            double env = radial.envelope(d);
+            double denv = radial.envelopeDerivative(d);
+            radial.basis(d, basis, 0);
+            radial.basisDerivative(d, db, 0);
+            Arrays.fill(gy, 0.0);
+            double gEnv = 0;
+            int mo = k * ms;
+            for (Triple t : model.triples) {
+                int o = mo + t.mOff;
+                for (int p = 0; p < t.jIdx.length; p++) {
+                    double g = dM[o + p];
+                    if (g == 0) {
+                        continue;
+                    }
+                    double m0 = 0;
+                    for (int q = t.cPtr[p]; q < t.cPtr[p + 1]; q++) {
+                        m0 += t.cVal[q] * y[t.cY[q]];
+                        gy[t.cY[q]] += env * g * t.cVal[q];
+                    }
+                    gEnv += g * m0;
+                }
+            }
+            double dd = 0;
+            for (int b = 0; b < kIn; b++) {
+                double g = dMlpIn[k * kIn + b];
+                gEnv += g * basis[b];
+                dd += g * env * db[b];
+            }
+            dd += gEnv * denv;
+            double gx = 0;
+            double gyy = 0;
+            double gz = 0;
+            for (int c = 0; c < model.shDim; c++) {
+                gx += gy[c] * jc[3 * c];
+                gyy += gy[c] * jc[3 * c + 1];
+                gz += gy[c] * jc[3 * c + 2];
+            }
+            if (d > 0) {
+                gx += dd * vx / d;
+                gyy += dd * vy / d;
+                gz += dd * vz / d;
+            }
+            dr[3 * k] = gx;
+            dr[3 * k + 1] = gyy;
+            dr[3 * k + 2] = gz;
+        }
+    }
+
+    void forcesPerNode(int n0, int n1) {
+        for (int i = n0; i < n1; i++) {
+            double fx = 0;
+            double fy = 0;
+            double fz = 0;
+            for (int e = ws.offsets[i]; e < ws.offsets[i + 1]; e++) { // r = pos[i] - ...: dE/dpos_i += dE/dr
+                fx -= dr[3 * e];
+                fy -= dr[3 * e + 1];
+                fz -= dr[3 * e + 2];
+            }
+            for (int q = sendOffsets[i]; q < sendOffsets[i + 1]; q++) {
+                int e = sendEdges[q];
+                fx += dr[3 * e];
+                fy += dr[3 * e + 1];
+                fz += dr[3 * e + 2];
+            }
+            forces[3 * i] = fx;
+            forces[3 * i + 1] = fy;
+            forces[3 * i + 2] = fz;
+        }
+    }
+
+    /** Virial sum_e r_e (x) dE/dr_e of graph g, symmetrised, as Voigt (xx, yy, zz, yz, xz, xy). */
+    void virial(int g, int node0, int node1, double[] out) {
+        double xx = 0;
+        double yy = 0;
+        double zz = 0;
+        double yz = 0;
+        double xz = 0;
+        double xy = 0;
+        for (int e = ws.offsets[node0]; e < ws.offsets[node1]; e++) {
+            int s = ws.send[e];
+            int r = ws.recv[e];
+            double rx = ws.pos[3 * r] - ws.pos[3 * s] + ws.shift[3 * e];
+            double ry = ws.pos[3 * r + 1] - ws.pos[3 * s + 1] + ws.shift[3 * e + 1];
+            double rz = ws.pos[3 * r + 2] - ws.pos[3 * s + 2] + ws.shift[3 * e + 2];
+            double gx = dr[3 * e];
+            double gy = dr[3 * e + 1];
+            double gz = dr[3 * e + 2];
+            xx += rx * gx;
+            yy += ry * gy;
+            zz += rz * gz;
+            yz += 0.5 * (ry * gz + rz * gy);
+            xz += 0.5 * (rx * gz + rz * gx);
+            xy += 0.5 * (rx * gy + ry * gx);
+        }
+        out[0] = xx;
+        out[1] = yy;
+        out[2] = zz;
+        out[3] = yz;
+        out[4] = xz;
+        out[5] = xy;
+    }
 }

@@ -128,7 +128,22 @@ public final class FastModel {
      * columns dstCol..dstCol+n.
      */
     record Gemm(int srcRegion, Block src, int srcCol, int k, float[] w, int ldb, int dstRegion, Block dst,
-            int dstCol, int n, boolean accumulate) {}
+            int dstCol, int n, boolean accumulate) {
+        /** W^T as [n][k], for the backward dA = dC W^T. */
+        float[] wt() {
+            return transpose(w, k, n);
+        }
+    }
+
+    static float[] transpose(float[] w, int rows, int cols) {
+        float[] t = new float[rows * cols];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                t[j * rows + i] = w[i * cols + j];
+            }
+        }
+        return t;
+    }
 
     /** In place on a 0e/0o block of EXP: x = factor * act(x) on columns [col, col+n). */
     record Act(Block block, int col, int n, Activation act, boolean softOdd, float factor) {}
@@ -152,6 +167,10 @@ public final class FastModel {
         int rWidth;
         float[] lastW; // [widthIn][rWidth]
         float[] lastB;
+        float[][] denseWT; // [hidden][widthIn]
+        float[] lastWT; // [rWidth][widthIn]
+        float[][] expandWT;
+        float[][] outputWT;
         int aggStride; // per-node floats of AGG
         int expStride;
         Block[] expBlocks;
@@ -744,6 +763,21 @@ public final class FastModel {
             }
         }
         lp.output = og.toArray(new Gemm[0]);
+        lp.denseWT = new float[lp.numHidden][];
+        int w0 = mlpIn;
+        for (int i = 0; i < lp.numHidden; i++) {
+            lp.denseWT[i] = transpose(lp.denseW[i], w0, lp.hidden);
+            w0 = lp.hidden;
+        }
+        lp.lastWT = transpose(lp.lastW, width, lp.rWidth);
+        lp.expandWT = new float[lp.expand.length][];
+        for (int i = 0; i < lp.expand.length; i++) {
+            lp.expandWT[i] = lp.expand[i].wt();
+        }
+        lp.outputWT = new float[lp.output.length][];
+        for (int i = 0; i < lp.output.length; i++) {
+            lp.outputWT[i] = lp.output[i].wt();
+        }
         return lp;
     }
 

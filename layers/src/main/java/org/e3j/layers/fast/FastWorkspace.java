@@ -255,6 +255,9 @@ public final class FastWorkspace implements AutoCloseable {
         parts = (int) Math.max(1, Math.min(threads, ((long) e + n) / minWork));
         WorkerPool.splitBalanced(offsets, n, parts, bounds);
         WorkerPool.splitEven(n, parts, nodeBounds);
+        if (backward != null) {
+            backward.stageSenders();
+        }
     }
 
     /** New positions for the staged graph (same atoms and edges), e.g. inside an MD step. */
@@ -284,6 +287,9 @@ public final class FastWorkspace implements AutoCloseable {
         runStep();
         for (int k = 0; k < model.layers.length; k++) {
             step.layer = k;
+            if (backward != null) {
+                backward.saveH(k, model.layers[k].inRegion);
+            }
             step.phase = Step.TP;
             runStep();
             step.phase = Step.NODE;
@@ -311,6 +317,44 @@ public final class FastWorkspace implements AutoCloseable {
         } else {
             pool.run(step);
         }
+    }
+
+    /**
+     * Switches this workspace to forces mode (potential only): the forward keeps what the reverse
+     * pass needs, and {@link #backward()} computes forces and the virial. Allocates its buffers now.
+     */
+    public void enableForces() {
+        if (!model.potential) {
+            throw new IllegalStateException("forces need a Potential model");
+        }
+        if (backward == null) {
+            backward = new FastBackward(this);
+            if (n > 0) {
+                backward.stageSenders();
+            }
+        }
+    }
+
+    /** After {@link #forward()} in forces mode: the reverse pass (forces, virial). Allocation-free. */
+    public void backward() {
+        backward.backward();
+    }
+
+    /** Forces (eV/Å, -dE/dpos) after {@link #backward()}, [n][3]. */
+    public void forces(double[] out) {
+        System.arraycopy(backward.forces, 0, out, 0, 3 * n);
+    }
+
+    /**
+     * Virial {@code dE/d(strain)} of graph gi after {@link #backward()}, Voigt (xx, yy, zz, yz, xz, xy)
+     * in eV; the stress is this divided by the cell volume.
+     */
+    public void virial(int gi, double[] out) {
+        int node0 = 0;
+        for (int i = 0; i < gi; i++) {
+            node0 += nNode[i];
+        }
+        backward.virial(gi, node0, node0 + nNode[gi], out);
     }
 
     /** Potential: total energy of graph gi (eV) after {@link #forward()}. */
@@ -394,8 +438,7 @@ public final class FastWorkspace implements AutoCloseable {
             switch (phase) {
                 case GEOMETRY -> geometry(w, bounds[w], bounds[w + 1]);
                 case TP -> tensorProduct(w, model.layers[layer], bounds[w], bounds[w + 1]);
-                case NODE -> nodeStep(model.layers[layer], layer == model.layers.length - 1, nodeBounds[w],
-                        nodeBounds[w + 1]);
+                case NODE -> nodeStep(model.layers[layer], layer, nodeBounds[w], nodeBounds[w + 1]);
                 default -> backward.run(w, workers);
             }
         }
@@ -524,11 +567,15 @@ public final class FastWorkspace implements AutoCloseable {
                 db.mulP(), gm.accumulate());
     }
 
-    void nodeStep(LayerPlan lp, boolean last, int n0, int n1) {
+    void nodeStep(LayerPlan lp, int k, int n0, int n1) {
+        boolean last = k == model.layers.length - 1;
         for (int a = n0; a < n1; a += NODE_CHUNK) {
             int cnt = Math.min(NODE_CHUNK, n1 - a);
             for (Gemm gm : lp.expand) {
                 gemm(gm, a, cnt);
+            }
+            if (backward != null) {
+                backward.saveExp(lp, k, a, cnt);
             }
             for (Act ac : lp.acts) {
                 Block b = ac.block();

@@ -1,0 +1,136 @@
+package org.e3j.tests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.e3j.layers.fast.FastModel;
+import org.e3j.layers.fast.FastWorkspace;
+import org.e3j.layers.io.SafeTensors;
+import org.e3j.layers.model.ModelInput;
+import org.e3j.layers.model.ReferenceModel;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The fast float32 reverse pass against e3nn-jax's jax.grad fixtures (output/forces,
+ * output/stress) on every Potential fixture, 1/2/3 threads bit-identical, and no allocation.
+ */
+class FastForcesTest {
+    static final double TOL = 1e-4;
+
+    @TestFactory
+    Stream<DynamicTest> potentialFixtures() throws Exception {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Path dir : Fixtures.cases()) {
+            if (dir.getFileName().toString().startsWith("potential")) {
+                tests.add(DynamicTest.dynamicTest(dir.getFileName().toString(), () -> check(dir)));
+            }
+        }
+        assertFalse(tests.isEmpty());
+        return tests.stream();
+    }
+
+    static double[] run(FastModel fm, int threads, ModelInput in, double[] cells) {
+        try (FastWorkspace ws = new FastWorkspace(fm, threads, 1, 1)) {
+            ws.setMinWorkPerThread(1);
+            ws.enableForces();
+            ws.setInput(in);
+            ws.forward();
+            ws.backward();
+            int n = in.numNodes();
+            int g = in.numGraphs();
+            double[] out = new double[3 * n + 6 * g];
+            ws.forces(out);
+            double[] v = new double[6];
+            for (int gi = 0; gi < g; gi++) {
+                ws.virial(gi, v);
+                double vol = Math.abs(det(cells, 9 * gi));
+                for (int c = 0; c < 6; c++) {
+                    out[3 * n + 6 * gi + c] = vol > 0 ? v[c] / vol : 0;
+                }
+            }
+            return out;
+        }
+    }
+
+    static double det(double[] c, int o) {
+        return c[o] * (c[o + 4] * c[o + 8] - c[o + 5] * c[o + 7]) - c[o + 1] * (c[o + 3] * c[o + 8] - c[o + 5] * c[o + 6])
+                + c[o + 2] * (c[o + 3] * c[o + 7] - c[o + 4] * c[o + 6]);
+    }
+
+    private static void check(Path dir) {
+        ReferenceModel model = ReferenceModel.load(dir.resolve("model.safetensors"));
+        SafeTensors f = SafeTensors.open(dir.resolve("fixture.safetensors"));
+        ModelInput in = Fixtures.input(f);
+        double[] cells = f.doubles("input/cell");
+        int[] pbc = f.ints("input/pbc");
+        FastModel fm = FastModel.compile(model);
+        double[] got = run(fm, 1, in, cells);
+        double[] forces = f.doubles("output/forces");
+        double worstF = 0;
+        for (int i = 0; i < forces.length; i++) {
+            worstF = Math.max(worstF, Math.abs(got[i] - forces[i]) / Math.max(1.0, Math.abs(forces[i])));
+        }
+        double worstS = 0;
+        if (f.contains("output/stress")) {
+            double[] stress = f.doubles("output/stress");
+            double scale = 1e-12;
+            for (double s : stress) {
+                scale = Math.max(scale, Math.abs(s));
+            }
+            for (int g = 0; g < in.numGraphs(); g++) {
+                if (pbc[3 * g] == 0) {
+                    continue;
+                }
+                for (int c = 0; c < 6; c++) {
+                    int i = 6 * g + c;
+                    worstS = Math.max(worstS, Math.abs(got[forces.length + i] - stress[i]) / scale);
+                }
+            }
+        }
+        System.out.printf("fast forces %-24s worst force |diff|/max(1,|ref|) %.2e, stress max|diff|/max|ref| %.2e%n",
+                dir.getFileName(), worstF, worstS);
+        assertTrue(worstF <= TOL, "forces " + worstF);
+        assertTrue(worstS <= 1e-3, "stress " + worstS);
+        for (int t = 2; t <= 3; t++) {
+            assertArrayEquals(got, run(fm, t, in, cells), t + " threads differ");
+        }
+    }
+
+    @Test
+    void forcesAllocateNothing() throws Exception {
+        Path dir = Fixtures.root().resolve("potential_crystal32");
+        ReferenceModel model = ReferenceModel.load(dir.resolve("model.safetensors"));
+        ModelInput in = Fixtures.input(SafeTensors.open(dir.resolve("fixture.safetensors")));
+        for (int threads = 1; threads <= 2; threads++) {
+            try (FastWorkspace ws = new FastWorkspace(FastModel.compile(model), threads, 1, 1)) {
+                ws.setMinWorkPerThread(1);
+                ws.enableForces();
+                ws.setInput(in);
+                double[] v = new double[6];
+                long until = System.nanoTime() + 3_000_000_000L;
+                for (int i = 0; i < 20_000 && System.nanoTime() < until; i++) {
+                    ws.forward();
+                    ws.backward();
+                    ws.virial(0, v);
+                }
+                List<Thread> ts = FastAllocationTest.participants();
+                long before = FastAllocationTest.allocated(ts);
+                for (int i = 0; i < 100; i++) {
+                    ws.forward();
+                    ws.backward();
+                    ws.virial(0, v);
+                }
+                long b = (FastAllocationTest.allocated(ts) - before) / 100;
+                System.out.printf("fast forces potential_crystal32 %d thread(s): %d bytes/step%n", threads, b);
+                assertTrue(b < 16, b + " bytes per forward+backward");
+            }
+        }
+    }
+}
