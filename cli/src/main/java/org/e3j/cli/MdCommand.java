@@ -5,6 +5,9 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import org.e3j.cli.viz.EnergyPlot;
+import org.e3j.cli.viz.EnergySeries;
+import org.e3j.cli.viz.Figures;
 import org.e3j.md.AtomsSystem;
 import org.e3j.md.ForceField;
 import org.e3j.md.ForceResult;
@@ -87,6 +90,8 @@ public final class MdCommand implements Callable<Integer> {
             MdRun run = new MdRun(system, ff, integrator, result);
             Progress progress = new Progress(out, steps, quiet);
             run.observeWithStress(every, traj);
+            EnergySeries.Recorder energies = new EnergySeries.Recorder();
+            run.observe(every, energies);
             long liveEvery = Math.max(1, Math.min(every, Math.max(1, steps / 100)));
             run.observe((int) liveEvery, progress::update);
             out.printf("e3j md: %d atoms, %s, %s, dt = %s fs, %d steps, T0 = %s K, model %s (%s engine, %d thread%s)%n",
@@ -101,6 +106,10 @@ public final class MdCommand implements Callable<Integer> {
             out.printf("done: %d steps in %.2f s: %.1f steps/s, %.3f ns/day; drift %.3e eV/atom (Etot %.6f -> %.6f eV); "
                     + "%d frames in %s%n", steps, seconds, stepsPerSecond, nsPerDay, run.drift(),
                     run.totalEnergy() - run.drift() * n, run.totalEnergy(), traj.frames(), output);
+            Path plot = Figures.sibling(output, ".png");
+            EnergyPlot.write(energies.series(output.getFileName().toString()), plot, 1000, 700,
+                    "e3j md: " + n + " atoms, " + ensemble.toUpperCase() + ", dt = " + timestep + " fs");
+            out.printf("energy and temperature plot: %s%n", plot);
         }
         return 0;
     }
