@@ -67,10 +67,10 @@ class CliProcessTest {
     void helpListsEverySubcommand() throws Exception {
         Run r = e3j("--help");
         assertEquals(0, r.status());
-        for (String sub : new String[] {"md", "eval", "bench", "info", "ipi"}) {
+        for (String sub : new String[] {"md", "eval", "bench", "info", "ipi", "viz", "plot"}) {
             assertTrue(r.out().contains(sub), sub + " missing from --help:\n" + r.out());
         }
-        for (String sub : new String[] {"md", "eval", "bench", "info", "ipi"}) {
+        for (String sub : new String[] {"md", "eval", "bench", "info", "ipi", "viz", "plot"}) {
             Run h = e3j(sub, "--help");
             assertEquals(0, h.status(), sub + " --help");
             assertTrue(h.out().contains("Usage: e3j " + sub), h.out());

@@ -22,7 +22,7 @@ import org.e3j.md.MdRun;
  * <p>Per frame: positions; {@code forces} (R:3) when available; optionally {@code masses} and
  * {@code momenta} (ASE's names and units, so ASE restores velocities) and per-atom
  * {@code energies}; info {@code energy}, {@code stress} (when available, as ASE writes it),
- * {@code step} and {@code time} (fs). Every frame is flushed, so a crashed or killed run leaves a
+ * {@code step}, {@code time} (fs), {@code kinetic_energy} (eV) and {@code temperature} (K). Every frame is flushed, so a crashed or killed run leaves a
  * readable file up to its last step. A frame with a non-finite number is refused with an
  * {@link MdException}: a trajectory never contains NaN.
  *
@@ -91,6 +91,9 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
         }
         info.put("step", step);
         info.put("time", timeFs);
+        // Kinetic energy and temperature of this frame, so a trajectory can be plotted on its own.
+        info.put("kinetic_energy", org.e3j.md.Thermo.kineticEnergy(system));
+        info.put("temperature", org.e3j.md.Thermo.temperature(system));
         if (result != null && result.has(ForceResult.FORCES) && result.numAtoms() == n) {
             double[] forces = result.forcesCopy();
             for (int k = 0; k < forces.length; k++) {

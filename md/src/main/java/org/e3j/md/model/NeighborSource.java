@@ -2,6 +2,8 @@ package org.e3j.md.model;
 
 import java.util.Arrays;
 import org.e3j.graph.NeighborList;
+import org.e3j.graph.Structure;
+import org.e3j.graph.StructureException;
 import org.e3j.md.AtomsSystem;
 
 /**
@@ -29,6 +31,24 @@ final class NeighborSource {
         } else {
             nl.update(pos, cell);
         }
+        checkContacts(system);
         return nl;
+    }
+
+    /**
+     * Refuses atoms closer than {@link Structure.Checks#DEFAULT_MIN_DISTANCE}: a model evaluated there
+     * returns a finite but meaningless number, and in MD it means the run has blown up.
+     */
+    private void checkContacts(AtomsSystem system) {
+        double[] d = nl.distancesView();
+        for (int e = 0, m = nl.numEdges(); e < m; e++) {
+            if (d[e] < Structure.Checks.DEFAULT_MIN_DISTANCE) {
+                int i = nl.sender(e);
+                int j = nl.receiver(e);
+                throw new StructureException(String.format("atoms %d (%s) and %d (%s) are %.4f A apart, closer than %.2f A"
+                        + " (coincident atoms, or a simulation that blew up)", i, system.symbol(i), j, system.symbol(j),
+                        d[e], Structure.Checks.DEFAULT_MIN_DISTANCE));
+            }
+        }
     }
 }
