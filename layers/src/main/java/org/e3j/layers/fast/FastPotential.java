@@ -1,0 +1,99 @@
+package org.e3j.layers.fast;
+
+import java.nio.file.Path;
+import org.e3j.engine.E3jException;
+import org.e3j.graph.Graph;
+import org.e3j.layers.model.ReferenceModel;
+
+/**
+ * Energy, forces, stress and per-atom energies of a Potential model file with the fast float32
+ * engine, for one structure at a time (what an MD force field needs). Stage the neighbour graph
+ * with {@link #setGraph} whenever the neighbour list is rebuilt, then call {@link #compute} every
+ * step: it allocates nothing. Not thread-safe (one instance per calling thread; the model may be
+ * shared via {@link #FastPotential(FastModel, int)}). Close it to stop its worker threads.
+ *
+ * <pre>
+ * try (FastPotential p = FastPotential.load(Path.of("model.safetensors"), 2)) {
+ *     p.setGraph(graph, numbers, positions);
+ *     double e = p.compute(positions, null, cell, forces, stress, null);
+ * }
+ * </pre>
+ */
+public final class FastPotential implements AutoCloseable {
+    private final FastWorkspace ws;
+    private final double[] virial = new double[6];
+    private final int[] oneGraph = new int[1];
+
+    public FastPotential(FastModel model, int threads) {
+        if (!model.isPotential()) {
+            throw new E3jException("FastPotential needs a Potential model file, not " + model.config.architecture);
+        }
+        ws = new FastWorkspace(model, threads, 1, 1);
+        ws.enableForces();
+    }
+
+    public static FastPotential load(Path modelFile, int threads) {
+        return new FastPotential(FastModel.compile(ReferenceModel.load(modelFile)), threads);
+    }
+
+    public FastWorkspace workspace() {
+        return ws;
+    }
+
+    /**
+     * Stages a structure's graph: {@code n} atoms, {@code e} edges (senders, receivers, Cartesian
+     * shifts [e][3] with {@code r = pos[receiver] - pos[sender] + shift}, any edge order). Only the
+     * first n / e entries are read. Grows the workspace if needed (between calls).
+     */
+    public void setGraph(int n, int[] numbers, double[] positions, int e, int[] senders, int[] receivers,
+            double[] shifts) {
+        oneGraph[0] = n;
+        ws.setInput(n, numbers, positions, e, senders, receivers, shifts, 1, oneGraph);
+    }
+
+    /** Stages an {@link org.e3j.graph.Graph} of one structure (its stored edge order and shift vectors). */
+    public void setGraph(Graph g, int[] numbers, double[] positions) {
+        if (g.numGraphs() != 1) {
+            throw new E3jException("FastPotential computes one structure at a time, got " + g.numGraphs() + " graphs");
+        }
+        setGraph(g.numNodes(), numbers, positions, g.numEdges(), g.sendersView(), g.receiversView(),
+                g.shiftVectorsView());
+    }
+
+    /**
+     * Energy (eV) of the staged graph at {@code positions} [n][3]; writes forces [n][3] (eV/Å),
+     * stress (Voigt xx, yy, zz, yz, xz, xy, eV/Å^3, ASE's sign: (1/V) dE/d strain) when
+     * {@code stressOut} and {@code cell} (9 values, rows are lattice vectors) are given, and per-atom
+     * energies when {@code atomEnergiesOut} is non-null. {@code shifts}, if non-null, replaces the
+     * staged Cartesian shifts (caller's edge order), e.g. after a cell change.
+     */
+    public double compute(double[] positions, double[] shifts, double[] cell, double[] forcesOut, double[] stressOut,
+            double[] atomEnergiesOut) {
+        ws.setPositions(positions);
+        if (shifts != null) {
+            ws.setShifts(shifts);
+        }
+        ws.forward();
+        ws.backward();
+        if (forcesOut != null) {
+            ws.forces(forcesOut);
+        }
+        if (stressOut != null && cell != null) {
+            ws.virial(0, virial);
+            double vol = Math.abs(cell[0] * (cell[4] * cell[8] - cell[5] * cell[7])
+                    - cell[1] * (cell[3] * cell[8] - cell[5] * cell[6]) + cell[2] * (cell[3] * cell[7] - cell[4] * cell[6]));
+            for (int c = 0; c < 6; c++) {
+                stressOut[c] = virial[c] / vol;
+            }
+        }
+        if (atomEnergiesOut != null) {
+            ws.atomEnergies(atomEnergiesOut);
+        }
+        return ws.energy(0);
+    }
+
+    @Override
+    public void close() {
+        ws.close();
+    }
+}
