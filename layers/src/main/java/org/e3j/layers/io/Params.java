@@ -16,9 +16,16 @@ public final class Params {
     private final SafeTensors file;
     private final Set<String> used = new LinkedHashSet<>();
     private final List<String> problems = new ArrayList<>();
+    /** Bytes of tensor data in the file: no tensor the architecture asks for can hold more than this. */
+    private final long dataBytes;
 
     public Params(SafeTensors file) {
         this.file = file;
+        long bytes = 0;
+        for (String name : file.names()) {
+            bytes += file.info(name).byteLength();
+        }
+        this.dataBytes = bytes;
     }
 
     public SafeTensors file() {
@@ -34,7 +41,14 @@ public final class Params {
         used.add(path);
         long expected = 1;
         for (int d : shape) {
-            expected *= d;
+            expected = d < 0 || expected > dataBytes / 4 ? Long.MAX_VALUE : expected * d;
+        }
+        if (expected > dataBytes / 4) {
+            // The config asks for more float32 values than the whole file holds: refuse before
+            // allocating (a zero array of that size could be gigabytes, or overflow int).
+            throw new ModelFormatException(file.source() + ": the architecture needs tensor \"" + path + "\" of shape "
+                    + Arrays.toString(shape) + ", more values than the file's " + dataBytes + " bytes of tensors hold"
+                    + " (a config that does not fit its file)");
         }
         if (!file.contains(path)) {
             problems.add("missing tensor \"" + path + "\" of shape " + Arrays.toString(shape));

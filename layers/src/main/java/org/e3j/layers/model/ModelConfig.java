@@ -19,6 +19,9 @@ import org.e3j.layers.io.ModelFormatException;
 public final class ModelConfig {
     public enum Architecture { SIMPLE_NETWORK, POTENTIAL }
 
+    /** Largest irrep degree accepted anywhere in a config (twice the largest sh_lmax). */
+    public static final int MAX_IRREP_L = 22;
+
     /** The irreps e3nn-jax derived for one layer, as written by the exporter. */
     public record LayerIrreps(String name, Irreps input, Irreps tp, Irreps expanded, Irreps gated, Irreps output) {}
 
@@ -193,11 +196,22 @@ public final class ModelConfig {
         if (!(o instanceof String s)) {
             throw new ModelFormatException(where + ": irreps must be strings");
         }
+        Irreps irreps;
         try {
-            return Irreps.parse(s);
+            irreps = Irreps.parse(s);
         } catch (RuntimeException e) {
             throw new ModelFormatException(where + ": " + e.getMessage(), e);
         }
+        for (org.e3j.engine.irreps.MulIrrep m : irreps) {
+            // sh_lmax <= 11 and hidden l <= 11 give TP outputs up to 22; a higher l only serves to make
+            // the loader build Clebsch-Gordan tables of gigabytes (l grows by sh_lmax per layer).
+            if (m.l() > MAX_IRREP_L) {
+                throw new ModelFormatException(where + ": irreps \"" + (s.length() > 60 ? s.substring(0, 57) + "..." : s)
+                        + "\" have l = " + m.l()
+                        + ", more than the " + MAX_IRREP_L + " e3j supports");
+            }
+        }
+        return irreps;
     }
 
     private static Gate.ScalarAct scalarAct(Map<String, Object> gate, String key, Map<String, Object> constants,
