@@ -591,6 +591,28 @@ def generate_all(out_dir: str, names: Optional[Sequence[str]] = None, verbose: b
                   f"G={meta['num_graphs']} {size / 1024:8.1f} KiB", flush=True)
 
 
+def load_case(fixtures_dir: str, name: str):
+    """A committed case -> (model, variables, Batch), from its model file and fixture inputs."""
+    from safetensors.numpy import load_file
+
+    from e3j_jax.export import load_model
+
+    model, variables, _ = load_model(os.path.join(fixtures_dir, name, "model.safetensors"))
+    t = load_file(os.path.join(fixtures_dir, name, "fixture.safetensors"))
+    n_graph = len(t["input/n_node"])
+    n_edge = len(t["input/senders"])
+    b = Batch(
+        numbers=t["input/numbers"], positions=t["input/positions"], senders=t["input/senders"],
+        receivers=t["input/receivers"],
+        cell_shifts=t.get("input/cell_shifts", np.zeros((n_edge, 3), np.int32)),
+        shifts=t.get("input/shifts", np.zeros((n_edge, 3), np.float32)),
+        n_node=t["input/n_node"], n_edge=t["input/n_edge"],
+        cell=t.get("input/cell", np.zeros((n_graph, 3, 3), np.float32)),
+        pbc=t.get("input/pbc", np.zeros((n_graph, 3), np.int32)),
+    )
+    return model, variables, b
+
+
 def _all_files(root: str) -> List[str]:
     out = []
     for dirpath, _, files in os.walk(root):
