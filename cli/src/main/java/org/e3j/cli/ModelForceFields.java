@@ -2,6 +2,7 @@ package org.e3j.cli;
 
 import java.nio.file.Path;
 import org.e3j.md.ForceField;
+import org.e3j.md.model.FastForceField;
 import org.e3j.md.model.ReferenceForceField;
 
 /** Opens a model file as an MD force field with the engine the user chose. */
@@ -13,7 +14,6 @@ final class ModelForceFields {
     }
 
     static ForceField fast(Path model, int threads) {
-        // The fast float32 engine lands in layers.fast; until then the reference answers.
-        return ReferenceForceField.load(model);
+        return FastForceField.load(model, threads);
     }
 }

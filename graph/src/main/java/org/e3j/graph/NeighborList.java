@@ -257,6 +257,26 @@ public final class NeighborList {
         return candidates.count;
     }
 
+    /**
+     * The skin candidates of the last rebuild (pairs within cutoff + skin, sorted by receiver like the
+     * edges): a fixed superset of the pairs within the cutoff until the next rebuild. A model whose
+     * interactions vanish smoothly at the cutoff can be staged with them once per rebuild instead of
+     * once per step. Views, valid until the next rebuild; entries past {@link #numCandidates()} are junk.
+     */
+    public int[] candidateSendersView() {
+        return candidates.senders;
+    }
+
+    /** See {@link #candidateSendersView()}. */
+    public int[] candidateReceiversView() {
+        return candidates.receivers;
+    }
+
+    /** Integer cell shifts of the candidates, [numCandidates][3]; see {@link #candidateSendersView()}. */
+    public int[] candidateShiftsView() {
+        return candidates.shifts;
+    }
+
     /** How many times the cell-list search ran. */
     public int rebuildCount() {
         return rebuilds;

@@ -14,6 +14,7 @@ import org.e3j.md.AtomsSystem;
 final class NeighborSource {
     private final NeighborList nl;
     private boolean built;
+    private boolean rebuilt;
     private final boolean[] pbc = new boolean[3];
 
     NeighborSource(double cutoff, double skin) {
@@ -28,11 +29,22 @@ final class NeighborSource {
             nl.build(pos, cell, sysPbc);
             System.arraycopy(sysPbc, 0, pbc, 0, 3);
             built = true;
+            rebuilt = true;
         } else {
-            nl.update(pos, cell);
+            rebuilt = nl.update(pos, cell);
         }
         checkContacts(system);
         return nl;
+    }
+
+    /** How many times the list was rebuilt. */
+    int rebuildCount() {
+        return nl.rebuildCount();
+    }
+
+    /** Whether the last {@link #update} rebuilt the list (new skin candidates). */
+    boolean rebuilt() {
+        return rebuilt;
     }
 
     /**

@@ -1,0 +1,116 @@
+package org.e3j.md.model;
+
+import java.nio.file.Path;
+import org.e3j.graph.NeighborList;
+import org.e3j.layers.fast.FastModel;
+import org.e3j.layers.fast.FastPotential;
+import org.e3j.layers.model.ReferenceModel;
+import org.e3j.md.AtomsSystem;
+import org.e3j.md.ForceField;
+import org.e3j.md.ForceResult;
+import org.e3j.md.MdException;
+
+/**
+ * A {@link ForceField} backed by the fast float32 engine: energy, forces, stress and per-atom
+ * energies with no allocation per step.
+ *
+ * <p>The neighbour list keeps a Verlet skin, and the model is staged with its skin candidates
+ * (pairs within cutoff + skin) once per rebuild rather than with the pairs within the cutoff every
+ * step. That is exact: the Potential's messages and their derivatives are identically zero beyond
+ * the cutoff (the envelope and its derivative vanish there), so the extra pairs add nothing, and no
+ * pair can come within the cutoff before the list is rebuilt.
+ */
+public final class FastForceField implements ForceField {
+    /** Verlet skin (Å): rebuilt when an atom moved more than half of it. */
+    public static final double DEFAULT_SKIN = 1.0;
+
+    private final FastModel model;
+    private final FastPotential potential;
+    private final NeighborSource neighbors;
+    private final double cutoff;
+    private double[] shiftVectors = new double[0];
+    private final double[] stress = new double[6];
+
+    public FastForceField(FastModel model, int threads, double skin) {
+        if (!model.isPotential()) {
+            throw new MdException("a force field needs a Potential model; this file holds a "
+                    + model.reference().config.architecture + " (no energy)");
+        }
+        this.model = model;
+        this.cutoff = model.reference().config.cutoff;
+        this.potential = new FastPotential(model, threads);
+        this.neighbors = new NeighborSource(cutoff, skin);
+    }
+
+    /** Loads, validates and compiles a model file; {@code threads} workers (1 = the calling thread only). */
+    public static FastForceField load(Path path, int threads) {
+        return new FastForceField(FastModel.compile(ReferenceModel.load(path)), threads, DEFAULT_SKIN);
+    }
+
+    /** Neighbour-list rebuilds so far (each restages the model's graph). */
+    public int rebuildCount() {
+        return neighbors.rebuildCount();
+    }
+
+    public FastModel model() {
+        return model;
+    }
+
+    @Override
+    public double cutoff() {
+        return cutoff;
+    }
+
+    @Override
+    public void compute(AtomsSystem system, ForceResult out) {
+        NeighborList nl = neighbors.update(system);
+        double[] pos = system.positions();
+        int n = system.numAtoms();
+        if (neighbors.rebuilt()) {
+            stage(system, nl);
+        }
+        boolean periodic = system.isPeriodic();
+        out.prepare(n);
+        boolean wantStress = periodic && out.wants(ForceResult.STRESS);
+        double e = potential.compute(pos, null, periodic ? system.cellView() : null, out.forces(),
+                wantStress ? stress : null, out.wants(ForceResult.ATOM_ENERGIES) ? out.atomEnergies() : null);
+        out.setEnergy(e);
+        int available = ForceResult.ENERGY | ForceResult.FORCES;
+        if (wantStress) {
+            System.arraycopy(stress, 0, out.stress(), 0, 6);
+            available |= ForceResult.STRESS;
+        }
+        if (out.wants(ForceResult.ATOM_ENERGIES)) {
+            available |= ForceResult.ATOM_ENERGIES;
+        }
+        out.markAvailable(available);
+    }
+
+    /** Stages the skin candidates with their Cartesian shifts (S @ cell); runs once per rebuild. */
+    private void stage(AtomsSystem system, NeighborList nl) {
+        int m = nl.numCandidates();
+        if (shiftVectors.length < 3 * m) {
+            shiftVectors = new double[Math.max(3 * m, shiftVectors.length + shiftVectors.length / 2)];
+        }
+        int[] s = nl.candidateShiftsView();
+        double[] c = system.cellView();
+        for (int k = 0; k < m; k++) {
+            int s0 = s[3 * k], s1 = s[3 * k + 1], s2 = s[3 * k + 2];
+            for (int a = 0; a < 3; a++) {
+                shiftVectors[3 * k + a] = s0 * c[a] + s1 * c[3 + a] + s2 * c[6 + a];
+            }
+        }
+        potential.setGraph(system.numAtoms(), system.numbersView(), system.positions(), m,
+                nl.candidateSendersView(), nl.candidateReceiversView(), shiftVectors);
+    }
+
+    @Override
+    public void close() {
+        potential.close();
+    }
+
+    @Override
+    public String toString() {
+        return "FastForceField[cutoff " + cutoff + " Å, skin " + DEFAULT_SKIN + " Å, " + model.kernels().name() + "]";
+    }
+}
