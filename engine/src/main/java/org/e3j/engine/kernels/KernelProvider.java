@@ -71,7 +71,7 @@ public final class KernelProvider {
     private static Kernels choose() {
         String wanted = System.getProperty(PROPERTY, "auto").trim().toLowerCase(Locale.ROOT);
         if (wanted.equals("scalar")) {
-            LOG.log(Level.INFO, "e3j kernels: scalar (requested by -D" + PROPERTY + "=scalar)");
+            LOG.log(Level.DEBUG, "e3j kernels: scalar (requested by -D" + PROPERTY + "=scalar)");
             return ScalarKernels.INSTANCE;
         }
         String why = unavailableReason();
@@ -97,7 +97,7 @@ public final class KernelProvider {
                     + "slower, because " + why + note + ".");
             return ScalarKernels.INSTANCE;
         }
-        LOG.log(Level.INFO, "e3j kernels: " + vector.name() + " (jdk.incubator.vector, "
+        LOG.log(Level.DEBUG, "e3j kernels: " + vector.name() + " (jdk.incubator.vector, "
                 + vector.vectorLanes() + " float lanes)");
         return vector;
     }
