@@ -34,7 +34,7 @@ class ConcurrencyStressTest {
     static final int THREADS = 8;
 
     /** Evaluations per thread in the default (CI) run; -De3j.stress.evaluations overrides. */
-    static final int CI_EVALUATIONS = Integer.getInteger("e3j.stress.evaluations", 200);
+    static final int CI_EVALUATIONS = Integer.getInteger("e3j.stress.evaluations", 150);
 
     @Test
     void eightThreadsShareOneModelBitIdentically() throws Exception {

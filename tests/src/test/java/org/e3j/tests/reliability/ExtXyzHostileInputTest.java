@@ -68,6 +68,13 @@ class ExtXyzHostileInputTest {
             assertTrue(e.getMessage().contains("is not a valid extended XYZ key"), e.getMessage());
             ExtXyzFuzzTest.roundTrip(f); // the structure (and the identifier keys) do round-trip
         }
+        // second finding of the same kind: a lone CR inside a quoted value is read as a character, and
+        // the writer refuses a value with a line break
+        Frame cr = ExtXyz.parse("1\nLat=\"a\rb\"\nH 0 0 0\n").get(0);
+        assertEquals("a\rb", cr.info().get("Lat"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ExtXyz.toString(List.of(cr)));
+        assertTrue(e.getMessage().contains("line break"), e.getMessage());
+        ExtXyzFuzzTest.roundTrip(cr);
     }
 
     @Test

@@ -32,12 +32,12 @@ class SoakTest {
 
     @Test
     void mdSteps() {
-        soak(Mode.MD, Long.getLong("e3j.soak.steps", 300));
+        soak(Mode.MD, Long.getLong("e3j.soak.steps", 200));
     }
 
     @Test
     void forceCalls() {
-        soak(Mode.CALLS, Long.getLong("e3j.soak.calls", 300));
+        soak(Mode.CALLS, Long.getLong("e3j.soak.calls", 200));
     }
 
     @Test
