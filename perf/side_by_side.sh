@@ -4,12 +4,13 @@
 #
 #   perf/side_by_side.sh [OUT_DIR]        (from the repository root; builds nothing: run
 #                                          mvn -o install -DskipTests first)
-# Env: FORKS (3), WI (5), I (5), REPS (300, JAX timed calls), JAVA_HOME.
+# Env: FORKS (3), WI (5), I (5), REPS (300, JAX timed calls), JAVA_HOME (default temurin-25), SKIP_JAX.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-perf/results/side-by-side-$(date +%F-%H%M)}
 mkdir -p "$OUT"
-JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
+if [ -z "${JAVA_HOME:-}" ] && [ -d /usr/lib/jvm/temurin-25-jdk-amd64 ]; then JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64; fi
+JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java   # JDK 25: the benchmarks are compiled for it
 PY=python/.venv/bin/python
 FORKS=${FORKS:-3}; WI=${WI:-5}; I=${I:-5}; REPS=${REPS:-300}
 
@@ -20,8 +21,10 @@ FORKS=${FORKS:-3}; WI=${WI:-5}; I=${I:-5}; REPS=${REPS:-300}
   "$JAVA" -version 2>&1 | head -1
 } > "$OUT/machine.txt"
 
-echo "== e3nn-jax" >&2
-(cd python && PYTHONPATH=. "../$PY" -m e3j_jax.bench_jax --root .. --reps "$REPS") > "$OUT/jax.jsonl"
+if [ -z "${SKIP_JAX:-}" ] || [ ! -s "$OUT/jax.jsonl" ]; then   # SKIP_JAX=1 reuses OUT/jax.jsonl
+  echo "== e3nn-jax" >&2
+  (cd python && PYTHONPATH=. "../$PY" -m e3j_jax.bench_jax --root .. --reps "$REPS") > "$OUT/jax.jsonl"
+fi
 
 echo "== e3j JMH" >&2
 "$JAVA" -jar perf/target/benchmarks.jar 'ModelForwardBench|FmaPeakBench' -f "$FORKS" -wi "$WI" -w 2s -i "$I" -r 2s \
