@@ -16,6 +16,9 @@ from conftest import FIXTURES
 from e3j_jax.fixtures import load_case, potential_graph, simple_graph
 from e3j_jax.potential import Potential, bessel_basis, energy_forces_stress, polynomial_envelope
 
+# ASE 3.29 deprecates calculate_numerical_* in favour of FiniteDifferenceCalculator; same maths.
+pytestmark = pytest.mark.filterwarnings("ignore:Please use `ase.calculators.fd:FutureWarning")
+
 
 def small_potential():
     return Potential(
