@@ -178,7 +178,10 @@ final class IpiChannel implements Closeable {
             }
             return true;
         } catch (IOException e) {
-            throw new IpiException(Reason.IO, "reading " + what + ": " + e, e);
+            // a peer that hangs up with our bytes unread resets the connection: that is a disconnect
+            String m = String.valueOf(e.getMessage());
+            Reason reason = m.contains("reset") || m.contains("Broken pipe") ? Reason.DISCONNECTED : Reason.IO;
+            throw new IpiException(reason, "reading " + what + ": " + e, e);
         }
     }
 
