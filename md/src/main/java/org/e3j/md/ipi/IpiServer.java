@@ -249,8 +249,9 @@ public final class IpiServer implements Closeable {
             channel.readFully(eb, options.ioTimeout(), "FORCEREADY extra string (" + more + " bytes)");
         }
         extras = new String(extra, StandardCharsets.UTF_8);
-        if (!Double.isFinite(energy)) {
-            throw new IpiException(Reason.MALFORMED, "FORCEREADY energy is " + energy);
+        // finite on the wire is not enough: the conversion to eV (x 27.2) can overflow
+        if (!Double.isFinite(energy * Units.HARTREE)) {
+            throw new IpiException(Reason.MALFORMED, "FORCEREADY energy is " + energy + " hartree");
         }
         out.prepare(n);
         out.setEnergy(energy * Units.HARTREE);
@@ -258,7 +259,7 @@ public final class IpiServer implements Closeable {
         double[] f = out.forces();
         for (int k = 0; k < 3 * n; k++) {
             double x = big.getDouble(8 * k);
-            if (!Double.isFinite(x)) {
+            if (!Double.isFinite(x * fc)) {
                 throw new IpiException(Reason.MALFORMED, "FORCEREADY force on atom " + k / 3 + " " + "xyz".charAt(k % 3)
                         + " is " + x);
             }
@@ -267,7 +268,7 @@ public final class IpiServer implements Closeable {
         for (int i = 0; i < 3; i++) {
             for (int j = 0; j < 3; j++) {
                 double x = small.getDouble(8 * (3 * j + i)); // wire holds virial.T
-                if (!Double.isFinite(x)) {
+                if (!Double.isFinite(x * Units.HARTREE)) {
                     throw new IpiException(Reason.MALFORMED, "FORCEREADY virial entry " + (3 * i + j) + " is " + x);
                 }
                 virial[3 * i + j] = x * Units.HARTREE;
@@ -283,6 +284,12 @@ public final class IpiServer implements Closeable {
             st[3] = -0.5 * (virial[5] + virial[7]) / volume;
             st[4] = -0.5 * (virial[2] + virial[6]) / volume;
             st[5] = -0.5 * (virial[1] + virial[3]) / volume;
+            for (int k = 0; k < 6; k++) {
+                if (!Double.isFinite(st[k])) {
+                    throw new IpiException(Reason.MALFORMED, "FORCEREADY virial " + java.util.Arrays.toString(virial)
+                            + " eV gives a non-finite stress over the volume " + volume + " Å^3");
+                }
+            }
             got |= ForceResult.STRESS;
         }
         out.markAvailable(got);

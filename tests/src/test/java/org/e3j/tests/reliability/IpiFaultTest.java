@@ -116,6 +116,34 @@ class IpiFaultTest {
         });
     }
 
+    /** READY, HAVEDATA and a whole FORCEREADY for 2 atoms with the given energy, force and virial (atomic units). */
+    static byte[] driverReplies(double energy, double force, double virial) {
+        ByteBuffer f = ByteBuffer.allocate(24 + 12 + 12 + 48 + 76).order(ByteOrder.LITTLE_ENDIAN);
+        f.put(header("READY")).put(header("HAVEDATA")).put(header("FORCEREADY")).putDouble(energy).putInt(2);
+        for (int k = 0; k < 6; k++) {
+            f.putDouble(force);
+        }
+        for (int k = 0; k < 9; k++) {
+            f.putDouble(virial);
+        }
+        return f.putInt(0).array();
+    }
+
+    /**
+     * Finding: a reply finite on the wire but overflowing in the unit conversion (a force of 1e307
+     * hartree/bohr, x 51.4 to eV/Å) came back from IpiServer as an infinite force. Now refused.
+     */
+    @Test
+    void aReplyThatOverflowsInUnitConversionIsRefused() throws Exception {
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            for (double[] evf : new double[][] {{1e307, 0, 0}, {0, 1e307, 0}, {0, -1e307, 0}, {0, 0, 1e307},
+                    {Double.NaN, 0, 0}, {0, Double.POSITIVE_INFINITY, 0}}) {
+                IpiException e = serverAgainst(driverReplies(evf[0], evf[1], evf[2]), false);
+                assertEquals(Reason.MALFORMED, e.reason(), e.getMessage());
+            }
+        });
+    }
+
     @Test
     void aServerThatStallsOrDisconnectsMidPosdataIsDetected() throws Exception {
         assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {

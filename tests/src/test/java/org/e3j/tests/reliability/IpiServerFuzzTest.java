@@ -83,9 +83,14 @@ class IpiServerFuzzTest {
                 out.request(ForceResult.ENERGY | ForceResult.FORCES | ForceResult.STRESS);
                 for (int k = 0; k < 3; k++) {
                     server.calculate(CELL, POSITIONS, 2, true, out);
-                    if (!Double.isFinite(out.energy()) || !Double.isFinite(out.forces()[0])
-                            || !Double.isFinite(out.stress()[0])) {
-                        throw new AssertionError("the server accepted a non-finite result");
+                    boolean finite = Double.isFinite(out.energy());
+                    for (int i = 0; i < 6; i++) {
+                        finite &= Double.isFinite(out.forces()[i]) && Double.isFinite(out.stress()[i]);
+                    }
+                    if (!finite) {
+                        throw new AssertionError("the server accepted a non-finite result: energy " + out.energy()
+                                + ", forces " + java.util.Arrays.toString(out.forcesCopy()) + ", stress "
+                                + java.util.Arrays.toString(out.stressCopy()));
                     }
                 }
                 server.sendExit();
