@@ -41,9 +41,31 @@ final class VectorMath {
      * reproducible run to run and across thread counts.
      */
     static float sumLanes(FloatVector v) {
-        float s = 0f;
-        for (int i = 0; i < v.length(); i++) {
-            s += v.lane(i);
+        // constant lane indices only (a variable index is not always intrinsified, and then the
+        // vector is boxed); L is static final, so the unused branches fold away
+        float s = v.lane(0);
+        if (VectorKernels.L >= 2) {
+            s += v.lane(1);
+        }
+        if (VectorKernels.L >= 4) {
+            s += v.lane(2);
+            s += v.lane(3);
+        }
+        if (VectorKernels.L >= 8) {
+            s += v.lane(4);
+            s += v.lane(5);
+            s += v.lane(6);
+            s += v.lane(7);
+        }
+        if (VectorKernels.L >= 16) {
+            s += v.lane(8);
+            s += v.lane(9);
+            s += v.lane(10);
+            s += v.lane(11);
+            s += v.lane(12);
+            s += v.lane(13);
+            s += v.lane(14);
+            s += v.lane(15);
         }
         return s;
     }
