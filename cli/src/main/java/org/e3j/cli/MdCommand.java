@@ -46,7 +46,8 @@ public final class MdCommand implements Callable<Integer> {
     double timestep;
 
     @Option(names = {"-T", "--temperature"}, paramLabel = "K", defaultValue = "300",
-            description = "initial (NVE) or bath (NVT) temperature in K (default ${DEFAULT-VALUE})")
+            description = {"target temperature in K (default ${DEFAULT-VALUE}): the bath of NVT; in NVE the",
+                    "initial velocities (2T for the built-in perfect crystal, which then settles near T)"})
     double temperature;
 
     @Option(names = "--friction", paramLabel = "1/FS", defaultValue = "0.01", description = "Langevin friction (NVT)")
@@ -77,7 +78,10 @@ public final class MdCommand implements Callable<Integer> {
         AtomsSystem system = structure != null ? Structures.firstFrame(structure)
                 : Structures.fccCopper(4, Structures.CU_LATTICE);
         SplittableRandom rng = new SplittableRandom(seed);
-        Thermo.maxwellBoltzmann(system, temperature, rng, true);
+        // A perfect crystal starts at its potential minimum: in NVE half of the kinetic energy flows
+        // into the potential (equipartition), so the built-in crystal starts at 2T to settle near T.
+        boolean perfectLattice = structure == null && ensemble.equals("nve");
+        Thermo.maxwellBoltzmann(system, perfectLattice ? 2 * temperature : temperature, rng, true);
         Integrator integrator = switch (ensemble) {
             case "nve" -> new VelocityVerlet(timestep);
             case "nvt" -> new LangevinBaoab(timestep, temperature, friction, seed);
@@ -119,7 +123,10 @@ public final class MdCommand implements Callable<Integer> {
         private final PrintWriter out;
         private final long total;
         private final boolean quiet;
+        /** On a terminal the line is redrawn in place; into a file or pipe, one line per tenth of the run. */
+        private final boolean terminal = System.console() != null;
         private long lastPrintNanos;
+        private long lastTenth = -1;
 
         Progress(PrintWriter out, long total, boolean quiet) {
             this.out = out;
@@ -129,6 +136,14 @@ public final class MdCommand implements Callable<Integer> {
 
         void update(MdRun run) {
             if (quiet) {
+                return;
+            }
+            if (!terminal) {
+                long tenth = total == 0 ? 10 : 10 * run.step() / total;
+                if (tenth != lastTenth) {
+                    lastTenth = tenth;
+                    out.println(line(run));
+                }
                 return;
             }
             long now = System.nanoTime();
@@ -150,7 +165,7 @@ public final class MdCommand implements Callable<Integer> {
         }
 
         void finish(MdRun run) {
-            if (!quiet) {
+            if (!quiet && terminal) {
                 out.print("\r" + line(run));
                 out.println();
             }
