@@ -52,6 +52,47 @@ final class VectorEdge {
         }
     }
 
+    /**
+     * {@link #message} for every edge e0..e1 of one receiver, with each output row chunk kept in a
+     * register across the edges (loaded and stored once per receiver instead of once per edge). The
+     * fma chain of every output element is the same as edge by edge (edges in order), so the
+     * result is bitwise equal to calling {@link #message} per edge.
+     */
+    static void segment(int e0, int e1, int[] senders, int dk, int[] kPtr, int[] jIdx,
+                        float[] m, int mOff, int mStride, float[] r, int rOff, int rStride,
+                        float[] h, int hOff, int hStride, int ldh,
+                        float[] out, int outOff, int ldo, int mul) {
+        int bound = S.loopBound(mul);
+        if (bound < mul) {
+            for (int e = e0; e < e1; e++) {
+                message(dk, kPtr, jIdx, m, mOff + e * mStride, r, rOff + e * rStride,
+                        h, hOff + senders[e] * hStride, ldh, out, outOff, ldo, mul);
+            }
+            return;
+        }
+        for (int k = 0; k < dk; k++) {
+            int p0 = kPtr[k];
+            int p1 = kPtr[k + 1];
+            if (p0 == p1) {
+                continue;
+            }
+            for (int u = 0; u < bound; u += L) {
+                int o = outOff + k * ldo + u;
+                FloatVector ov = FloatVector.fromArray(S, out, o);
+                for (int e = e0; e < e1; e++) {
+                    int hb = hOff + senders[e] * hStride + u;
+                    int mb = mOff + e * mStride;
+                    FloatVector acc = FloatVector.zero(S);
+                    for (int p = p0; p < p1; p++) {
+                        acc = FloatVector.fromArray(S, h, hb + jIdx[p] * ldh).fma(FloatVector.broadcast(S, m[mb + p]), acc);
+                    }
+                    ov = acc.fma(FloatVector.fromArray(S, r, rOff + e * rStride + u), ov);
+                }
+                ov.intoArray(out, o);
+            }
+        }
+    }
+
     /** dM[p] += sum_u r[u] h[j_p][u] dOut[k_p][u]. */
     static void backwardM(int dk, int[] kPtr, int[] jIdx, float[] r, int rOff, float[] h, int hOff, int ldh,
                           float[] dOut, int dOutOff, int lddo, int mul, float[] dM, int dMOff) {

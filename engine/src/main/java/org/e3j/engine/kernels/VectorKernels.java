@@ -335,10 +335,8 @@ public final class VectorKernels implements Kernels {
                                    float[] mVals, int mOff, int mStride, float[] r, int rOff, int rStride,
                                    float[] h, int hOff, int hStride, int ldh,
                                    float[] out, int outOff, int ldo, int mul) {
-        for (int e = e0; e < e1; e++) {
-            VectorEdge.message(dk, kPtr, jIdx, mVals, mOff + e * mStride, r, rOff + e * rStride,
-                    h, hOff + senders[e] * hStride, ldh, out, outOff, ldo, mul);
-        }
+        VectorEdge.segment(e0, e1, senders, dk, kPtr, jIdx, mVals, mOff, mStride, r, rOff, rStride,
+                h, hOff, hStride, ldh, out, outOff, ldo, mul);
     }
 
     @Override
