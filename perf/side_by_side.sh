@@ -3,8 +3,10 @@
 # files and structures, in one go; prints a table of times and ratios and the FMA-peak efficiency.
 #
 #   perf/side_by_side.sh [OUT_DIR]        (from the repository root; builds nothing: run
-#                                          mvn -o install -DskipTests first)
-# Env: FORKS (3), WI (5), I (5), REPS (300, JAX timed calls), JAVA_HOME (default temurin-25), SKIP_JAX.
+#                                          mvn -o install -DskipTests first, and the cli for MD)
+# Env: FORKS (3), WI (5), I (5), REPS (300, JAX timed calls), BUDGET (60: JAX seconds per case and
+# kind for warm-up and for timing, slow cases get fewer calls), FWI (8: forces warm-up iterations),
+# JAVA_HOME (default temurin-25), SKIP_JAX, SKIP_FORCES, SKIP_MD, MD_STEPS_256 (400), MD_STEPS_2048 (80).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-perf/results/side-by-side-$(date +%F-%H%M)}
@@ -12,7 +14,7 @@ mkdir -p "$OUT"
 if [ -z "${JAVA_HOME:-}" ] && [ -d /usr/lib/jvm/temurin-25-jdk-amd64 ]; then JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64; fi
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java   # JDK 25: the benchmarks are compiled for it
 PY=python/.venv/bin/python
-FORKS=${FORKS:-3}; WI=${WI:-5}; I=${I:-5}; REPS=${REPS:-300}
+FORKS=${FORKS:-3}; WI=${WI:-5}; I=${I:-5}; REPS=${REPS:-300}; BUDGET=${BUDGET:-60}; FWI=${FWI:-8}
 
 {
   echo "date: $(date -Is)"; echo "host: $(hostname)"; uname -a
@@ -23,12 +25,38 @@ FORKS=${FORKS:-3}; WI=${WI:-5}; I=${I:-5}; REPS=${REPS:-300}
 
 if [ -z "${SKIP_JAX:-}" ] || [ ! -s "$OUT/jax.jsonl" ]; then   # SKIP_JAX=1 reuses OUT/jax.jsonl
   echo "== e3nn-jax" >&2
-  (cd python && PYTHONPATH=. "../$PY" -m e3j_jax.bench_jax --root .. --reps "$REPS") > "$OUT/jax.jsonl"
+  echo "load before jax: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
+  (cd python && PYTHONPATH=. "../$PY" -m e3j_jax.bench_jax --root .. --reps "$REPS" --budget "$BUDGET" --forces) > "$OUT/jax.jsonl"
+  echo "load after jax: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
+  "$PY" -c "import jax, e3nn_jax, numpy; print('jax', jax.__version__, 'e3nn-jax', e3nn_jax.__version__, 'numpy', numpy.__version__)" >> "$OUT/machine.txt"
 fi
 
 echo "== e3j JMH" >&2
+echo "load before jmh: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
 "$JAVA" -jar perf/target/benchmarks.jar 'ModelForwardBench|FmaPeakBench' -f "$FORKS" -wi "$WI" -w 2s -i "$I" -r 2s \
   -prof gc -rf json -rff "$OUT/jmh.json" > "$OUT/jmh.txt" 2>&1
+echo "load after jmh forward: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
+if [ -z "${SKIP_FORCES:-}" ]; then
+  echo "== e3j JMH forces" >&2
+  "$JAVA" -jar perf/target/benchmarks.jar 'ModelForcesBench' -f "$FORKS" -wi "$FWI" -w 2s -i "$I" -r 2s \
+    -prof gc -rf json -rff "$OUT/jmh-forces.json" > "$OUT/jmh-forces.txt" 2>&1
+  echo "load after jmh forces: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
+fi
+if [ -z "${SKIP_MD:-}" ]; then
+  echo "== e3j md (models/cu-emt.safetensors, NVE 300 K, 2 fs; steps/s over the whole run incl. JIT warm-up)" >&2
+  : > "$OUT/md.txt"
+  for t in 1 2; do
+    for s in 256 2048; do
+      if [ "$s" = 256 ]; then args=(--steps "${MD_STEPS_256:-400}"); else args=(--steps "${MD_STEPS_2048:-80}" -s perf/md/cu2048.xyz); fi
+      l0=$(cut -d' ' -f1 /proc/loadavg)
+      r=$("$JAVA" --add-modules jdk.incubator.vector -XX:+UseParallelGC -jar cli/target/e3j.jar md "${args[@]}" -t "$t" \
+          --quiet --every 1000000 -o "$OUT/md-$s-$t.xyz" 2>/dev/null | grep '^done:')
+      echo "atoms=$s threads=$t load=$l0 $r" >> "$OUT/md.txt"
+      rm -f "$OUT/md-$s-$t.xyz" "$OUT/md-$s-$t.png"
+    done
+  done
+  cat "$OUT/md.txt" >&2
+fi
 "$JAVA" --add-modules jdk.incubator.vector -cp perf/target/benchmarks.jar org.e3j.perf.ModelForwardBench \
   2>/dev/null > "$OUT/flops.txt"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
@@ -37,6 +65,7 @@ echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
 import json, sys, statistics
 out = sys.argv[1]
 jax = {}
+import os
 for line in open(f"{out}/jax.jsonl"):
     r = json.loads(line); jax[(r["case"], r["kind"])] = r
 flops = {l.split()[0]: float(l.split()[3]) for l in open(f"{out}/flops.txt") if l.strip()}
@@ -61,5 +90,17 @@ for (c, t), (mn, med, alloc) in sorted(e3j.items()):
 for c in ("S", "M", "C"):
     if (c, 1) in e3j and (c, 2) in e3j:
         print(f"{c}: 2 threads vs 1: {e3j[(c, 1)][1] / e3j[(c, 2)][1]:.2f}x")
+ff = f"{out}/jmh-forces.json"
+if os.path.exists(ff):
+    for b in json.load(open(ff)):
+        raw = [x for fork in b["primaryMetric"]["rawData"] for x in fork]
+        alloc = b.get("secondaryMetrics", {}).get("gc.alloc.rate.norm", {}).get("score", float("nan"))
+        p = b["params"]; c, t = p["bcase"], int(p["threads"])
+        j = jax.get((c, "forces"))
+        med = statistics.median(raw)
+        print(f"forces {c} thr {t}: e3j min {min(raw):.1f} med {med:.1f} us, {alloc:.1f} B/op; "
+              f"jax.grad min {j['min_us'] if j else float('nan'):.1f} med {j['median_us'] if j else float('nan'):.1f} us; "
+              f"ratio(med) {(j['median_us'] / med) if j else float('nan'):.1f}; "
+              f"forces/forward(med) {med / e3j[(c, t)][1] if (c, t) in e3j else float('nan'):.2f}")
 print("versions:", next(iter(jax.values()))["jax"] if jax else "?", "jax;", next(iter(jax.values()))["e3nn_jax"] if jax else "?", "e3nn-jax")
 EOF

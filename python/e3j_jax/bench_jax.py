@@ -49,8 +49,17 @@ def graph_of(t, cfg):
     return g, cell, pbc
 
 
-def timeit(fn, reps: int, warm: int = 20):
+def timeit(fn, reps: int, warm: int = 20, budget_s: float = 0.0):
+    """(min, median, n) in µs over ``reps`` timed calls after compile + ``warm`` calls. With a
+    ``budget_s`` > 0, slow cases get fewer calls: warm-up and timed calls are each capped to about
+    ``budget_s`` seconds (at least 3 warm-up and 10 timed calls), judged from the second call."""
     jax.block_until_ready(fn())
+    t0 = time.perf_counter()
+    jax.block_until_ready(fn())
+    one = time.perf_counter() - t0
+    if budget_s > 0:
+        warm = max(3, min(warm, int(budget_s / one)))
+        reps = max(10, min(reps, int(budget_s / one)))
     for _ in range(warm):
         jax.block_until_ready(fn())
     ts = []
@@ -58,7 +67,7 @@ def timeit(fn, reps: int, warm: int = 20):
         t0 = time.perf_counter()
         jax.block_until_ready(fn())
         ts.append((time.perf_counter() - t0) * 1e6)
-    return min(ts), statistics.median(ts)
+    return min(ts), statistics.median(ts), reps
 
 
 def main() -> None:
@@ -67,6 +76,8 @@ def main() -> None:
     ap.add_argument("--cases", default="S,M,C")
     ap.add_argument("--reps", type=int, default=200)
     ap.add_argument("--forces", action="store_true", help="also time energy_forces_stress (M, C)")
+    ap.add_argument("--budget", type=float, default=0.0,
+                    help="seconds per case and kind for warm-up and for timing each (0: no cap); slow cases get fewer calls")
     args = ap.parse_args()
     for c in args.cases.split(","):
         if c == "S":
@@ -82,16 +93,16 @@ def main() -> None:
             f = jax.jit(lambda v, g: model.apply(v, g)[0].array)
         else:
             f = jax.jit(lambda v, g: model.apply(v, g)["energy"])
-        mn, med = timeit(lambda: f(variables, g), args.reps)
-        row = dict(case=c, kind="forward", min_us=mn, median_us=med, n=args.reps, jax=jax.__version__,
+        mn, med, n = timeit(lambda: f(variables, g), args.reps, budget_s=args.budget)
+        row = dict(case=c, kind="forward", min_us=mn, median_us=med, n=n, jax=jax.__version__,
                    e3nn_jax=e3nn.__version__)
         print(json.dumps(row), flush=True)
         if args.forces and c != "S":
             from e3j_jax.potential import energy_forces_stress
 
             fs = jax.jit(lambda v, g: energy_forces_stress(model, v, g, cell, pbc))
-            mn, med = timeit(lambda: fs(variables, g), max(20, args.reps // 4))
-            row = dict(case=c, kind="forces", min_us=mn, median_us=med, n=max(20, args.reps // 4),
+            mn, med, n = timeit(lambda: fs(variables, g), max(20, args.reps // 4), budget_s=args.budget)
+            row = dict(case=c, kind="forces", min_us=mn, median_us=med, n=n,
                        jax=jax.__version__, e3nn_jax=e3nn.__version__)
             print(json.dumps(row), flush=True)
 
