@@ -36,6 +36,13 @@ echo "load before jmh: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
 "$JAVA" -jar perf/target/benchmarks.jar 'ModelForwardBench|FmaPeakBench' -f "$FORKS" -wi "$WI" -w 2s -i "$I" -r 2s \
   -prof gc -rf json -rff "$OUT/jmh.json" > "$OUT/jmh.txt" 2>&1
 echo "load after jmh forward: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
+# S with 256-bit vectors (the seed's small multiplicities are padded to 16 lanes at 512 bits, 8 at 256)
+"$JAVA" -jar perf/target/benchmarks.jar 'ModelForwardBench' -p bcase=S -p threads=1 -p bits=256 -f "$FORKS" -wi "$WI" -w 2s \
+  -i "$I" -r 2s -prof gc -rf json -rff "$OUT/jmh-s256.json" > "$OUT/jmh-s256.txt" 2>&1
+# allocation check on C: 10 s iterations (~250 calls each instead of ~50) to separate JMH's per-iteration overhead
+"$JAVA" -jar perf/target/benchmarks.jar 'ModelForwardBench' -p bcase=C -p threads=1 -f 1 -wi 3 -w 2s -i 3 -r 10s \
+  -prof gc -rf json -rff "$OUT/jmh-c-long.json" > "$OUT/jmh-c-long.txt" 2>&1
+echo "load after jmh S-256 and C-long: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
 if [ -z "${SKIP_FORCES:-}" ]; then
   echo "== e3j JMH forces" >&2
   "$JAVA" -jar perf/target/benchmarks.jar 'ModelForcesBench' -f "$FORKS" -wi "$FWI" -w 2s -i "$I" -r 2s \
@@ -90,6 +97,14 @@ for (c, t), (mn, med, alloc) in sorted(e3j.items()):
 for c in ("S", "M", "C"):
     if (c, 1) in e3j and (c, 2) in e3j:
         print(f"{c}: 2 threads vs 1: {e3j[(c, 1)][1] / e3j[(c, 2)][1]:.2f}x")
+for extra in ("jmh-s256.json", "jmh-c-long.json"):
+    if os.path.exists(f"{out}/{extra}"):
+        for b in json.load(open(f"{out}/{extra}")):
+            raw = [x for fork in b["primaryMetric"]["rawData"] for x in fork]
+            alloc = b.get("secondaryMetrics", {}).get("gc.alloc.rate.norm", {}).get("score", float("nan"))
+            p = b["params"]; j = jax.get((p["bcase"], "forward"))
+            print(f"{extra}: {p}: min {min(raw):.1f} med {statistics.median(raw):.1f} us, {alloc:.1f} B/op, "
+                  f"jax/e3j(med) {(j['median_us'] / statistics.median(raw)) if j else float('nan'):.1f}")
 ff = f"{out}/jmh-forces.json"
 if os.path.exists(ff):
     for b in json.load(open(ff)):

@@ -47,6 +47,10 @@ public class ModelForwardBench {
     @Param({"1", "2"})
     public int threads;
 
+    /** Vector width in bits ({@code -De3j.kernels.bits}, set in the fork before the kernels load); 0 = the CPU's preferred. */
+    @Param({"0"})
+    public int bits;
+
     FastWorkspace ws;
     ModelInput input;
 
@@ -83,8 +87,14 @@ public class ModelForwardBench {
 
     @Setup(Level.Trial)
     public void setup() {
+        if (bits != 0) {
+            System.setProperty(Impls.BITS_PROPERTY, Integer.toString(bits));
+        }
         FastModel fm = FastModel.compile(ReferenceModel.load(modelFile(bcase)));
         input = input(bcase);
+        if (bits != 0 && 32 * fm.kernels().vectorLanes() != bits) {
+            throw new IllegalStateException("asked for " + bits + "-bit vectors but got " + fm.kernels().name());
+        }
         ws = new FastWorkspace(fm, threads, input.numNodes(), input.numEdges());
         ws.setInput(input);
     }
