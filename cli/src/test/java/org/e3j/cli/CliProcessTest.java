@@ -67,14 +67,25 @@ class CliProcessTest {
     void helpListsEverySubcommand() throws Exception {
         Run r = e3j("--help");
         assertEquals(0, r.status());
-        for (String sub : new String[] {"md", "eval", "bench", "info", "ipi", "viz", "plot"}) {
+        for (String sub : new String[] {"md", "seed", "eval", "bench", "info", "ipi", "viz", "plot"}) {
             assertTrue(r.out().contains(sub), sub + " missing from --help:\n" + r.out());
         }
-        for (String sub : new String[] {"md", "eval", "bench", "info", "ipi", "viz", "plot"}) {
+        for (String sub : new String[] {"md", "seed", "eval", "bench", "info", "ipi", "viz", "plot"}) {
             Run h = e3j(sub, "--help");
             assertEquals(0, h.status(), sub + " --help");
             assertTrue(h.out().contains("Usage: e3j " + sub), h.out());
         }
+    }
+
+    @Test
+    void seedExampleMatchesE3nnJax() throws Exception {
+        Run r = e3j("seed");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("node 2 (Z=8)"), r.out());
+        assertTrue(r.out().contains("global features of graph 0"), r.out());
+        String last = r.out().strip().lines().reduce((a, b) -> b).orElseThrow();
+        double worst = Double.parseDouble(last.replaceAll(".*: ([0-9.eE+-]+) .*", "$1"));
+        assertTrue(worst < 1e-5, last);
     }
 
     @Test

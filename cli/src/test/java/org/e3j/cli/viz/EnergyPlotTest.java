@@ -102,11 +102,14 @@ class EnergyPlotTest {
     }
 
     @Test
-    void withoutMomentaOnlyThePotentialEnergy() {
+    void withoutMomentaOrKineticEnergyOnlyThePotentialEnergy() {
         List<Frame> bare = frames.stream().map(f -> {
             Map<String, org.e3j.graph.io.Property> arrays = new java.util.LinkedHashMap<>(f.arrays());
             arrays.remove("momenta");
-            return new Frame(f.structure(), f.info(), arrays);
+            Map<String, Object> info = new java.util.LinkedHashMap<>(f.info());
+            info.remove("kinetic_energy");
+            info.remove("temperature");
+            return new Frame(f.structure(), info, arrays);
         }).toList();
         EnergySeries s = EnergySeries.fromFrames(bare, "bare.xyz");
         assertNotNull(s.note());
