@@ -71,6 +71,10 @@ public final class FastForceField implements ForceField {
         }
         boolean periodic = system.isPeriodic();
         out.prepare(n);
+        if (!out.wants(ForceResult.FORCES) && !out.wants(ForceResult.STRESS)) {
+            energyOnly(pos, n, out); // no reverse pass
+            return;
+        }
         boolean wantStress = periodic && out.wants(ForceResult.STRESS);
         double e = potential.compute(pos, null, periodic ? system.cellView() : null, out.forces(),
                 wantStress ? stress : null, out.wants(ForceResult.ATOM_ENERGIES) ? out.atomEnergies() : null);
@@ -81,6 +85,19 @@ public final class FastForceField implements ForceField {
             available |= ForceResult.STRESS;
         }
         if (out.wants(ForceResult.ATOM_ENERGIES)) {
+            available |= ForceResult.ATOM_ENERGIES;
+        }
+        out.markAvailable(available);
+    }
+
+    private void energyOnly(double[] pos, int n, ForceResult out) {
+        var ws = potential.workspace();
+        ws.setPositions(pos);
+        ws.forward();
+        out.setEnergy(ws.energy(0));
+        int available = ForceResult.ENERGY;
+        if (out.wants(ForceResult.ATOM_ENERGIES)) {
+            ws.atomEnergies(out.atomEnergies());
             available |= ForceResult.ATOM_ENERGIES;
         }
         out.markAvailable(available);

@@ -118,6 +118,20 @@ class NetworkForceFieldTest {
     }
 
     @Test
+    void energyOnlySkipsTheReversePassAndAgrees() {
+        AtomsSystem s = fixtureSystem("potential_crystal32");
+        try (FastForceField f = FastForceField.load(model("potential_crystal32"), 1)) {
+            ForceResult all = new ForceResult();
+            ForceResult energy = new ForceResult();
+            f.compute(s, ForceResult.ALL, all);
+            f.compute(s, ForceResult.ENERGY | ForceResult.ATOM_ENERGIES, energy);
+            assertEquals(all.energy(), energy.energy(), 0.0);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(all.atomEnergiesCopy(), energy.atomEnergiesCopy(), 0.0);
+            assertTrue(!energy.has(ForceResult.FORCES));
+        }
+    }
+
+    @Test
     void coincidentAtomsAreNamed() {
         AtomsSystem s = fixtureSystem("potential_molecule20");
         double[] p = s.positions();
