@@ -36,9 +36,79 @@ final class Engines {
         return ModelFiles.fixtureRoot().resolve("potential_molecule20").resolve("model.safetensors");
     }
 
-    /** THE factory line: the engine under test. */
+    /** The bundled copper model (trained on ASE's EMT, cutoff 5 Å): physically stable, for long MD. */
+    static Path copperModel() {
+        return Path.of(System.getProperty("e3j.models", "../models")).resolve("cu-emt.safetensors");
+    }
+
+    /** fcc copper, {@code k x k x k} conventional cells (4k^3 atoms), a = 3.61 Å, slightly rattled. */
+    static AtomsSystem copper(int k, long seed) {
+        double a = 3.61;
+        double[][] basis = {{0, 0, 0}, {0.5, 0.5, 0}, {0.5, 0, 0.5}, {0, 0.5, 0.5}};
+        SplittableRandom rng = new SplittableRandom(seed);
+        int n = 4 * k * k * k;
+        int[] z = new int[n];
+        double[] p = new double[3 * n];
+        int i = 0;
+        for (int x = 0; x < k; x++) {
+            for (int y = 0; y < k; y++) {
+                for (int w = 0; w < k; w++) {
+                    for (double[] b : basis) {
+                        z[i] = 29;
+                        p[3 * i] = (x + b[0]) * a + 0.05 * (rng.nextDouble() - 0.5);
+                        p[3 * i + 1] = (y + b[1]) * a + 0.05 * (rng.nextDouble() - 0.5);
+                        p[3 * i + 2] = (w + b[2]) * a + 0.05 * (rng.nextDouble() - 0.5);
+                        i++;
+                    }
+                }
+            }
+        }
+        double l = k * a;
+        return new AtomsSystem(z, p, null, null, new double[] {l, 0, 0, 0, l, 0, 0, 0, l},
+                new boolean[] {true, true, true});
+    }
+
+    /**
+     * THE factory line: the engine under test, {@code -De3j.engine=reference|fast} (default
+     * reference; the fast engine's {@code FastForceField} landed during this work, see
+     * docs/reliability.md).
+     */
     static Engine underTest() {
-        return reference(model());
+        return underTest(model());
+    }
+
+    /** The engine under test over another model file. */
+    static Engine underTest(Path file) {
+        return byName(System.getProperty("e3j.engine", "reference"), file);
+    }
+
+    static Engine byName(String name, Path file) {
+        return switch (name) {
+            case "reference" -> reference(file);
+            case "fast" -> fast(file);
+            default -> throw new IllegalArgumentException("e3j.engine must be reference or fast, got " + name);
+        };
+    }
+
+    /** The fast float32 engine, one worker (the calling thread) per force field; allocation-free by contract. */
+    static Engine fast(Path file) {
+        org.e3j.layers.fast.FastModel model = org.e3j.layers.fast.FastModel.compile(ReferenceModel.load(file));
+        return new Engine() {
+            @Override
+            public String name() {
+                return "FastForceField(" + file.getFileName() + ", 1 thread)";
+            }
+
+            @Override
+            public ForceField newForceField() {
+                return new org.e3j.md.model.FastForceField(model, 1, org.e3j.md.model.FastForceField.DEFAULT_SKIN);
+            }
+
+            @Override
+            public boolean allocationFree() {
+                return true;
+            }
+        };
     }
 
     /** The double-precision reference (allocates per call by design; slow). */
@@ -47,7 +117,7 @@ final class Engines {
         return new Engine() {
             @Override
             public String name() {
-                return "ReferenceForceField(" + file.getParent().getFileName() + ")";
+                return "ReferenceForceField(" + file.getFileName() + ")";
             }
 
             @Override

@@ -1,0 +1,51 @@
+package org.e3j.tests.reliability;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.e3j.md.AtomsSystem;
+import org.e3j.md.ForceField;
+import org.e3j.md.ForceResult;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One force field reused for a second structure of the same size, pbc and (nearly) the same
+ * positions but other species, as an application evaluating a data set does: the result must be the
+ * one a fresh force field gives.
+ */
+class ForceFieldReuseTest {
+    static final double[] POS = {0, 0, 0, 0.96, 0, 0, -0.24, 0.93, 0};
+
+    static void check(Engines.Engine engine) {
+        AtomsSystem water = new AtomsSystem(new int[] {8, 1, 1}, POS, null, null, null, null);
+        AtomsSystem amide = new AtomsSystem(new int[] {7, 1, 1}, POS, null, null, null, null);
+        ForceResult fresh = new ForceResult();
+        try (ForceField ff = engine.newForceField()) {
+            ff.compute(amide.copy(), ForceResult.ENERGY | ForceResult.FORCES, fresh);
+        }
+        ForceResult reused = new ForceResult();
+        try (ForceField ff = engine.newForceField()) {
+            ff.compute(water.copy(), ForceResult.ENERGY | ForceResult.FORCES, reused);
+            ff.compute(amide.copy(), ForceResult.ENERGY | ForceResult.FORCES, reused);
+        }
+        assertEquals(fresh.energy(), reused.energy(), 0.0, engine.name() + ": energy of NH2 after H2O");
+    }
+
+    @Test
+    void referenceForceField() {
+        check(Engines.reference(Engines.model()));
+    }
+
+    /**
+     * Finding (open, md/model is not ours to change): FastForceField stages the atomic numbers only
+     * when its neighbour list is rebuilt, and NeighborSource rebuilds on a change of atom count, pbc,
+     * cell or a move beyond half the skin, not on a change of species. The second structure is then
+     * evaluated with the first one's species: NH2 after H2O gives H2O's energy (-2 eV off in the stress
+     * test), silently. Fix: rebuild (restage) when the numbers differ. Enable this test with the fix.
+     */
+    @Test
+    @Disabled("open finding: FastForceField keeps the previous structure's species (docs/reliability.md)")
+    void fastForceField() {
+        check(Engines.fast(Engines.model()));
+    }
+}
