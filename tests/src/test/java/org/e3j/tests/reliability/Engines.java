@@ -96,7 +96,7 @@ final class Engines {
         return new Engine() {
             @Override
             public String name() {
-                return "FastForceField(" + file.getFileName() + ", 1 thread)";
+                return "FastForceField(" + file.getParent().getFileName() + "/" + file.getFileName() + ", 1 thread)";
             }
 
             @Override
@@ -117,7 +117,7 @@ final class Engines {
         return new Engine() {
             @Override
             public String name() {
-                return "ReferenceForceField(" + file.getFileName() + ")";
+                return "ReferenceForceField(" + file.getParent().getFileName() + "/" + file.getFileName() + ")";
             }
 
             @Override
