@@ -15,6 +15,7 @@ final class NeighborSource {
     private final NeighborList nl;
     private boolean built;
     private boolean rebuilt;
+    private int[] numbers = new int[0];
     private final boolean[] pbc = new boolean[3];
 
     NeighborSource(double cutoff, double skin) {
@@ -25,9 +26,13 @@ final class NeighborSource {
         double[] pos = system.positions();
         double[] cell = system.hasCell() ? system.cellView() : null;
         boolean[] sysPbc = system.pbcView();
-        if (!built || nl.numAtoms() != system.numAtoms() || !Arrays.equals(pbc, sysPbc)) {
+        int[] z = system.numbersView();
+        if (!built || nl.numAtoms() != system.numAtoms() || !Arrays.equals(pbc, sysPbc)
+                || !Arrays.equals(numbers, 0, numbers.length, z, 0, z.length)) {
+            // a new structure (another size, pbc or species): rebuild, and the model restages its graph
             nl.build(pos, cell, sysPbc);
             System.arraycopy(sysPbc, 0, pbc, 0, 3);
+            numbers = z.clone();
             built = true;
             rebuilt = true;
         } else {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import org.e3j.md.AtomsSystem;
 import org.e3j.md.ForceField;
 import org.e3j.md.ForceResult;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,14 +36,12 @@ class ForceFieldReuseTest {
     }
 
     /**
-     * Finding (open, md/model is not ours to change): FastForceField stages the atomic numbers only
-     * when its neighbour list is rebuilt, and NeighborSource rebuilds on a change of atom count, pbc,
-     * cell or a move beyond half the skin, not on a change of species. The second structure is then
-     * evaluated with the first one's species: NH2 after H2O gives H2O's energy (-2 eV off in the stress
-     * test), silently. Fix: rebuild (restage) when the numbers differ. Enable this test with the fix.
+     * Regression (found by the stress test): FastForceField staged the atomic numbers only when its
+     * neighbour list was rebuilt, which happened on a change of atom count, pbc, cell or a move beyond
+     * half the skin, not on a change of species, so NH2 after H2O silently got H2O's energy. Fixed:
+     * NeighborSource rebuilds (and the model restages) when the atomic numbers differ.
      */
     @Test
-    @Disabled("open finding: FastForceField keeps the previous structure's species (docs/reliability.md)")
     void fastForceField() {
         check(Engines.fast(Engines.model()));
     }
