@@ -22,7 +22,8 @@ public final class QuickForward {
         String c = args[0];
         int threads = Integer.parseInt(args[1]);
         double seconds = Double.parseDouble(args[2]);
-        boolean forces = args.length > 3 && args[3].equals("forces");
+        boolean forces = args.length > 3 && args[3].startsWith("forces");
+        boolean raw = args.length > 3 && args[3].equals("forces-raw");
         FastModel fm = FastModel.compile(ReferenceModel.load(ModelForwardBench.modelFile(c)));
         ModelInput in = ModelForwardBench.input(c);
         Runnable call;
@@ -34,7 +35,11 @@ public final class QuickForward {
             double[] f = new double[3 * in.numNodes()];
             double[] s = new double[6];
             double[] cell = {14.44, 0, 0, 0, 14.44, 0, 0, 0, 14.44};
-            call = () -> pot.compute(in.positions(), null, cell, f, s, null);
+            FastWorkspace w = pot.workspace();
+            call = raw ? () -> {
+                w.forward();
+                w.backward();
+            } : () -> pot.compute(in.positions(), null, cell, f, s, null);
             res = pot;
         } else {
             FastWorkspace ws = new FastWorkspace(fm, threads, in.numNodes(), in.numEdges());
@@ -48,15 +53,18 @@ public final class QuickForward {
         }
         long[] t = new long[1 << 20];
         int n = 0;
+        var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long a0 = mx.getCurrentThreadAllocatedBytes();
         end = System.nanoTime() + (long) (seconds * 1e9);
         while (System.nanoTime() < end && n < t.length) {
             long t0 = System.nanoTime();
             call.run();
             t[n++] = System.nanoTime() - t0;
         }
+        long bytes = mx.getCurrentThreadAllocatedBytes() - a0;
         Arrays.sort(t, 0, n);
-        System.out.printf("%s threads=%d %s n=%d min %.1f us median %.1f us%n", c, threads, forces ? "forces" : "forward",
-                n, t[0] / 1e3, t[n / 2] / 1e3);
+        System.out.printf("%s threads=%d %s n=%d min %.1f us median %.1f us, caller thread %.1f B/call%n", c, threads,
+                forces ? "forces" : "forward", n, t[0] / 1e3, t[n / 2] / 1e3, (double) bytes / n);
         try {
             res.close();
         } catch (Exception e) {
