@@ -14,7 +14,7 @@ final class Cell {
     /** Perpendicular heights 1/|b_c|. */
     final double[] height = new double[3];
 
-    private Cell() {}
+    Cell() {}
 
     static boolean anyPbc(boolean[] pbc) {
         return pbc[0] || pbc[1] || pbc[2];
@@ -39,18 +39,25 @@ final class Cell {
      */
     static Cell of(double[] cell, boolean[] pbc) {
         Cell g = new Cell();
+        g.set(cell, pbc);
+        return g;
+    }
+
+    /** Recomputes this geometry in place for {@code cell} and {@code pbc} (see {@link #of}); reused by searches. */
+    void set(double[] cell, boolean[] pbc) {
+        java.util.Arrays.fill(m, 0.0);
         if (cell == null || !anyPbc(pbc)) {
-            g.m[0] = g.m[4] = g.m[8] = 1.0;
+            m[0] = m[4] = m[8] = 1.0;
         } else {
-            System.arraycopy(cell, 0, g.m, 0, 9);
-            complete(g.m, pbc);
+            System.arraycopy(cell, 0, m, 0, 9);
+            complete(m, pbc);
         }
-        double d = det(g.m);
+        double d = det(m);
         if (!(Math.abs(d) > 0) || !Double.isFinite(d)) {
             throw new StructureException("cell is singular (determinant " + d + ")");
         }
-        double[] a = g.m;
-        double[] r = g.inv;
+        double[] a = m;
+        double[] r = inv;
         r[0] = (a[4] * a[8] - a[5] * a[7]) / d;
         r[1] = (a[2] * a[7] - a[1] * a[8]) / d;
         r[2] = (a[1] * a[5] - a[2] * a[4]) / d;
@@ -62,12 +69,14 @@ final class Cell {
         r[8] = (a[0] * a[4] - a[1] * a[3]) / d;
         for (int c = 0; c < 3; c++) {
             double bx = r[c], by = r[3 + c], bz = r[6 + c];
-            g.height[c] = 1.0 / Math.sqrt(bx * bx + by * by + bz * bz);
+            height[c] = 1.0 / Math.sqrt(bx * bx + by * by + bz * bz);
         }
-        return g;
     }
 
     private static void complete(double[] m, boolean[] pbc) {
+        if (norm(m, 0) != 0.0 && norm(m, 1) != 0.0 && norm(m, 2) != 0.0) {
+            return; // the common case, without allocating (every neighbour-list rebuild comes here)
+        }
         int missing = 0;
         boolean[] zero = new boolean[3];
         for (int c = 0; c < 3; c++) {
@@ -75,9 +84,6 @@ final class Cell {
             if (zero[c]) {
                 missing++;
             }
-        }
-        if (missing == 0) {
-            return;
         }
         if (missing == 3) {
             m[0] = m[4] = m[8] = 1.0;

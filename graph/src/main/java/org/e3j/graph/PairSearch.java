@@ -17,8 +17,43 @@ final class PairSearch {
     /** Safety valve: images x bins visited per atom beyond which the cell is absurd for the cutoff. */
     static final long MAX_STENCIL = 50_000_000L;
 
-    /** Growable edge storage (capacity grows geometrically). */
-    static final class Edges {
+    /**
+     * Working arrays of one search, kept between searches so that a neighbour-list rebuild in an MD
+     * loop allocates nothing once they have grown to the system (geometrically, never shrinking).
+     */
+    static final class Scratch {
+        final Cell geometry = new Cell();
+        final double[] zeroCell = new double[9];
+        final double[] lo = new double[3];
+        final double[] hi = new double[3];
+        final double[] origin = new double[3];
+        final double[] extent = new double[3];
+        final double[] length = new double[3];
+        final double[] width = new double[3];
+        final int[] nb = new int[3];
+        final int[] reach = new int[3];
+        double[] frac = new double[0];
+        double[] wrapped = new double[0];
+        int[] wrap = new int[0];
+        int[] binOf = new int[0];
+        int[] binXyz = new int[0];
+        int[] atoms = new int[0];
+        int[] start = new int[0];
+        int[] fill = new int[0];
+        long[] keys = new long[64];
+
+        static double[] atLeast(double[] a, int n) {
+            return a.length >= n ? a : new double[Math.max(n, a.length + a.length / 2)];
+        }
+
+        static int[] atLeast(int[] a, int n) {
+            return a.length >= n ? a : new int[Math.max(n, a.length + a.length / 2)];
+        }
+    }
+
+    /** Growable edge storage (capacity grows geometrically), with the scratch of the search that fills it. */
+    static final class Edges implements Visitor {
+        final Scratch scratch = new Scratch();
         int count;
         int[] senders = new int[16];
         int[] receivers = new int[16];
@@ -26,6 +61,12 @@ final class PairSearch {
 
         void clear() {
             count = 0;
+        }
+
+        @Override
+        public boolean edge(int sender, int receiver, int s0, int s1, int s2, double distance) {
+            add(sender, receiver, s0, s1, s2);
+            return true;
         }
 
         void add(int s, int r, int s0, int s1, int s2) {
@@ -58,10 +99,7 @@ final class PairSearch {
      */
     static void collect(double[] pos, int n, double[] cell, boolean[] pbc, double cutoff, Edges out) {
         out.clear();
-        search(pos, n, cell, pbc, cutoff, (s, r, a, b, c, d) -> {
-            out.add(s, r, a, b, c);
-            return true;
-        });
+        search(pos, n, cell, pbc, cutoff, out, out.scratch);
         sortSegments(out);
     }
 
@@ -70,24 +108,32 @@ final class PairSearch {
      * the bin order (callers sort). Returns false if the visitor stopped the search.
      */
     static boolean search(double[] pos, int n, double[] cell, boolean[] pbc, double cutoff, Visitor v) {
+        return search(pos, n, cell, pbc, cutoff, v, new Scratch());
+    }
+
+    /** As {@link #search(double[], int, double[], boolean[], double, Visitor)}, with reused working arrays. */
+    static boolean search(double[] pos, int n, double[] cell, boolean[] pbc, double cutoff, Visitor v, Scratch w) {
         if (n == 0) {
             return true;
         }
         if (!(cutoff > 0) || !Double.isFinite(cutoff)) {
             throw new StructureException("cutoff must be positive and finite, got " + cutoff);
         }
-        Cell g = Cell.of(cell, pbc);
+        Cell g = w.geometry;
+        g.set(cell, pbc);
         final double[] m = g.m;
         final double[] inv = g.inv;
         final boolean periodic = Cell.anyPbc(pbc);
         // the original cell for exact distances (S is 0 along directions where it may be incomplete)
-        final double[] c0 = periodic ? cell : new double[9];
+        final double[] c0 = periodic ? cell : w.zeroCell;
 
         // fractional coordinates, wrapped along periodic directions; n_ic = floor(f)
-        double[] f = new double[3 * n];
-        int[] wrap = new int[3 * n];
-        double[] lo = {Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY};
-        double[] hi = {Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY};
+        double[] f = w.frac = Scratch.atLeast(w.frac, 3 * n);
+        int[] wrap = w.wrap = Scratch.atLeast(w.wrap, 3 * n);
+        double[] lo = w.lo;
+        double[] hi = w.hi;
+        Arrays.fill(lo, Double.POSITIVE_INFINITY);
+        Arrays.fill(hi, Double.NEGATIVE_INFINITY);
         for (int i = 0; i < n; i++) {
             double x = pos[3 * i], y = pos[3 * i + 1], z = pos[3 * i + 2];
             for (int c = 0; c < 3; c++) {
@@ -100,6 +146,8 @@ final class PairSearch {
                     }
                     wrap[3 * i + c] = (int) fl;
                     fc -= fl;
+                } else {
+                    wrap[3 * i + c] = 0;
                 }
                 f[3 * i + c] = fc;
                 lo[c] = Math.min(lo[c], fc);
@@ -107,7 +155,7 @@ final class PairSearch {
             }
         }
         // wrapped Cartesian positions p' = p - wrap @ m
-        double[] pw = new double[3 * n];
+        double[] pw = w.wrapped = Scratch.atLeast(w.wrapped, 3 * n);
         for (int i = 0; i < n; i++) {
             int w0 = wrap[3 * i], w1 = wrap[3 * i + 1], w2 = wrap[3 * i + 2];
             for (int k = 0; k < 3; k++) {
@@ -116,9 +164,9 @@ final class PairSearch {
         }
 
         // bins: extent (fractional) and physical length per direction
-        double[] origin = new double[3];
-        double[] extent = new double[3];
-        double[] length = new double[3];
+        double[] origin = w.origin;
+        double[] extent = w.extent;
+        double[] length = w.length;
         for (int c = 0; c < 3; c++) {
             if (pbc[c]) {
                 origin[c] = 0;
@@ -131,7 +179,7 @@ final class PairSearch {
         }
         long maxBins = Math.max(64L, 2L * n);
         double binSize = cutoff;
-        int[] nb = new int[3];
+        int[] nb = w.nb;
         while (true) {
             double total = 1;
             for (int c = 0; c < 3; c++) {
@@ -144,8 +192,8 @@ final class PairSearch {
             }
             binSize *= Math.max(1.01, Math.cbrt(total / maxBins));
         }
-        double[] width = new double[3];
-        int[] reach = new int[3];
+        double[] width = w.width;
+        int[] reach = w.reach;
         long stencil = 1;
         for (int c = 0; c < 3; c++) {
             width[c] = extent[c] > 0 ? extent[c] / nb[c] : 1.0;
@@ -169,9 +217,10 @@ final class PairSearch {
         // counting sort of atoms into bins
         int nbx = nb[0], nby = nb[1], nbz = nb[2];
         int nbins = nbx * nby * nbz;
-        int[] binOf = new int[n];
-        int[] bxyz = new int[3 * n];
-        int[] start = new int[nbins + 1];
+        int[] binOf = w.binOf = Scratch.atLeast(w.binOf, n);
+        int[] bxyz = w.binXyz = Scratch.atLeast(w.binXyz, 3 * n);
+        int[] start = w.start = Scratch.atLeast(w.start, nbins + 1);
+        Arrays.fill(start, 0, nbins + 1, 0);
         for (int i = 0; i < n; i++) {
             for (int c = 0; c < 3; c++) {
                 int b = (int) Math.floor((f[3 * i + c] - origin[c]) / width[c]);
@@ -184,8 +233,9 @@ final class PairSearch {
         for (int b = 0; b < nbins; b++) {
             start[b + 1] += start[b];
         }
-        int[] fill = Arrays.copyOf(start, nbins);
-        int[] atoms = new int[n];
+        int[] fill = w.fill = Scratch.atLeast(w.fill, nbins);
+        System.arraycopy(start, 0, fill, 0, nbins);
+        int[] atoms = w.atoms = Scratch.atLeast(w.atoms, n);
         for (int i = 0; i < n; i++) {
             atoms[fill[binOf[i]]++] = i;
         }
@@ -272,7 +322,7 @@ final class PairSearch {
                 break;
             }
         }
-        long[] keys = packable ? new long[64] : null;
+        long[] keys = e.scratch.keys;
         int from = 0;
         while (from < e.count) {
             int to = from + 1;
@@ -283,7 +333,7 @@ final class PairSearch {
                 insertionSort(e, from, to);
             } else if (packable) {
                 if (keys.length < to - from) {
-                    keys = new long[Math.max(to - from, 2 * keys.length)];
+                    keys = e.scratch.keys = new long[Math.max(to - from, 2 * keys.length)];
                 }
                 packedSort(e, from, to, keys);
             } else {

@@ -203,36 +203,20 @@ public final class FastWorkspace implements AutoCloseable {
      */
     public void setInput(int n, int[] numbers, double[] positions, int e, int[] senders, int[] receivers,
             double[] shifts, int g, int[] nNodes) {
+        // everything is checked before anything changes: a refused input leaves the staged one intact
+        checkInput(n, numbers, positions, e, senders, receivers, shifts, g, nNodes);
         ensureCapacity(n, e, g);
         this.n = n;
         this.e = e;
         this.g = g;
-        var config = model.config;
-        long total = 0;
-        for (int i = 0; i < g; i++) {
-            nNode[i] = nNodes[i];
-            total += nNodes[i];
-        }
-        if (total != n) {
-            throw new E3jException("n_node sums to " + total + " but there are " + n + " atoms");
-        }
+        System.arraycopy(nNodes, 0, nNode, 0, g);
         for (int i = 0; i < n; i++) {
-            int id = config.speciesIndex(numbers[i]);
-            if (id < 0 || id >= config.numEmbeddings) {
-                throw new E3jException("atom " + i + ": atomic number " + numbers[i] + " is not in this model");
-            }
-            emb[i] = id;
+            emb[i] = model.config.speciesIndex(numbers[i]);
         }
         System.arraycopy(positions, 0, pos, 0, 3 * n);
-        setPositions(positions);
         Arrays.fill(counts, 0, n + 1, 0);
         for (int k = 0; k < e; k++) {
-            int r = receivers[k];
-            int s = senders[k];
-            if (r < 0 || r >= n || s < 0 || s >= n) {
-                throw new E3jException("edge " + k + " (" + s + " -> " + r + ") indexes past the " + n + " nodes");
-            }
-            counts[r + 1]++;
+            counts[receivers[k] + 1]++;
         }
         offsets[0] = 0;
         int maxDeg = 0;
@@ -257,6 +241,39 @@ public final class FastWorkspace implements AutoCloseable {
         WorkerPool.splitEven(n, parts, nodeBounds);
         if (backward != null) {
             backward.stageSenders();
+        }
+    }
+
+    private void checkInput(int n, int[] numbers, double[] positions, int e, int[] senders, int[] receivers,
+            double[] shifts, int g, int[] nNodes) {
+        if (n < 0 || e < 0 || g < 0 || numbers.length < n || positions.length < 3L * n || senders.length < e
+                || receivers.length < e || (shifts != null && shifts.length < 3L * e) || nNodes.length < g) {
+            throw new E3jException("inconsistent input sizes: " + n + " atoms, " + e + " edges, " + g
+                    + " graphs for arrays of length numbers " + numbers.length + ", positions " + positions.length
+                    + ", senders " + senders.length + ", receivers " + receivers.length + ", shifts "
+                    + (shifts == null ? "none" : shifts.length) + ", n_node " + nNodes.length);
+        }
+        long total = 0;
+        for (int i = 0; i < g; i++) {
+            total += nNodes[i];
+        }
+        if (total != n) {
+            throw new E3jException("n_node sums to " + total + " but there are " + n + " atoms");
+        }
+        for (int i = 0; i < n; i++) {
+            model.config.embeddingIndex(i, numbers[i]);
+        }
+        for (int i = 0; i < 3 * n; i++) {
+            if (!Double.isFinite(positions[i])) {
+                throw new E3jException("atom " + i / 3 + ": coordinate " + "xyz".charAt(i % 3) + " is " + positions[i]);
+            }
+        }
+        for (int k = 0; k < e; k++) {
+            int r = receivers[k];
+            int s = senders[k];
+            if (r < 0 || r >= n || s < 0 || s >= n) {
+                throw new E3jException("edge " + k + " (" + s + " -> " + r + ") indexes past the " + n + " nodes");
+            }
         }
     }
 

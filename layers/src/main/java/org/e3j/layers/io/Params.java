@@ -79,6 +79,16 @@ public final class Params {
         return values;
     }
 
+    /** Whether the file holds any tensor whose name starts with {@code prefix} (e.g. one layer's). */
+    public boolean hasTensorsUnder(String prefix) {
+        for (String name : file.names()) {
+            if (name.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Throws one {@link ModelFormatException} listing every missing, mis-shaped, non-finite or extra tensor. */
     public void checkAllUsed() {
         List<String> all = new ArrayList<>(problems);

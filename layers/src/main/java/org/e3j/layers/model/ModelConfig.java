@@ -21,6 +21,11 @@ public final class ModelConfig {
 
     /** Largest irrep degree accepted anywhere in a config (twice the largest sh_lmax). */
     public static final int MAX_IRREP_L = 22;
+    /**
+     * Most message-passing layers a model may have (NequIP-style models use 2-6): with layers of
+     * high degree each costs seconds of Clebsch-Gordan tables to build, so the count is bounded.
+     */
+    public static final int MAX_LAYERS = 64;
 
     /** The irreps e3nn-jax derived for one layer, as written by the exporter. */
     public record LayerIrreps(String name, Irreps input, Irreps tp, Irreps expanded, Irreps gated, Irreps output) {}
@@ -85,6 +90,10 @@ public final class ModelConfig {
         }
         if (outs.isEmpty()) {
             throw new ModelFormatException(src + ": output_irreps_per_layer is empty");
+        }
+        if (outs.size() > MAX_LAYERS) {
+            throw new ModelFormatException(src + ": " + outs.size() + " layers, more than the " + MAX_LAYERS
+                    + " e3j supports");
         }
         outputIrrepsPerLayer = List.copyOf(outs);
 
@@ -172,6 +181,23 @@ public final class ModelConfig {
     }
 
     /** Embedding index of atomic number {@code z} (Potential), or -1 when the model has no such species. */
+    /**
+     * The embedding row of atom {@code atom}, atomic number {@code z}: what both executions embed.
+     * An element the model has no row for is a structure the model cannot evaluate, refused naming
+     * the atom (e3nn-jax would gather out of range and give NaN rows).
+     */
+    public int embeddingIndex(int atom, int z) {
+        int id = speciesIndex(z);
+        if (id < 0 || id >= numEmbeddings) {
+            String element = z >= 0 && z <= org.e3j.graph.Elements.MAX_Z ? org.e3j.graph.Elements.symbol(z) + ", " : "";
+            throw new org.e3j.graph.StructureException("atom " + atom + " (" + element + "Z = " + z
+                    + ") is not a species of this model (" + (species != null
+                            ? "species Z = " + java.util.Arrays.toString(species)
+                            : "atomic numbers 0.." + (numEmbeddings - 1)) + ")");
+        }
+        return id;
+    }
+
     public int speciesIndex(int z) {
         if (species == null) {
             return z;

@@ -79,6 +79,12 @@ public final class ReferenceModel {
         Layer[] ls = new Layer[config.outputIrrepsPerLayer.size()];
         for (int k = 0; k < ls.length; k++) {
             String p = top + layerName + k;
+            if (!params.hasTensorsUnder(p + "/")) {
+                // fail before building the layer: its Clebsch-Gordan tables can take seconds, and a
+                // config could otherwise describe many layers the file has no weights for
+                throw new ModelFormatException(params.file().source() + ": the config describes " + ls.length
+                        + " layers but the file holds no tensors for layer " + k + " (\"" + p + "/...\")");
+            }
             TensorProduct tp = new TensorProduct(shIrreps, h, null, config.irrepNormalization);
             int n = tp.irrepsOut().numIrreps();
             Mlp mlp = Mlp.load(params, p + "/MLP_0", potential ? config.numBasis : 1, config.mlpHiddenDims, n,
@@ -161,13 +167,7 @@ public final class ReferenceModel {
     public int[] embeddingIndices(int[] numbers) {
         int[] ids = new int[numbers.length];
         for (int i = 0; i < numbers.length; i++) {
-            int id = config.speciesIndex(numbers[i]);
-            if (id < 0 || id >= config.numEmbeddings) {
-                throw new E3jException("atom " + i + ": atomic number " + numbers[i] + " is not in this model ("
-                        + (config.isPotential() ? "species " + java.util.Arrays.toString(config.species)
-                                : "embedding table covers 0.." + (config.numEmbeddings - 1)) + ")");
-            }
-            ids[i] = id;
+            ids[i] = config.embeddingIndex(i, numbers[i]);
         }
         return ids;
     }

@@ -39,7 +39,7 @@ public final class FastForceField implements ForceField {
         this.model = model;
         this.cutoff = model.reference().config.cutoff;
         this.potential = new FastPotential(model, threads);
-        this.neighbors = new NeighborSource(cutoff, skin);
+        this.neighbors = new NeighborSource(model.reference().config, skin);
     }
 
     /** Loads, validates and compiles a model file; {@code threads} workers (1 = the calling thread only). */
@@ -56,6 +56,16 @@ public final class FastForceField implements ForceField {
         return model;
     }
 
+    /**
+     * Work (edges + nodes) per worker below which fewer workers are used (default 2048: smaller
+     * graphs run on the calling thread, where a handoff would cost more than it saves); 1 splits
+     * every graph over all workers (tests of the partition). Applies from the next structure staged.
+     */
+    public FastForceField minWorkPerThread(int work) {
+        potential.workspace().setMinWorkPerThread(work);
+        return this;
+    }
+
     @Override
     public double cutoff() {
         return cutoff;
@@ -66,8 +76,9 @@ public final class FastForceField implements ForceField {
         NeighborList nl = neighbors.update(system);
         double[] pos = system.positions();
         int n = system.numAtoms();
-        if (neighbors.rebuilt()) {
+        if (neighbors.stale()) {
             stage(system, nl);
+            neighbors.markStaged();
         }
         boolean periodic = system.isPeriodic();
         out.prepare(n);

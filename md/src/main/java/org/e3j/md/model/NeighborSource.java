@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.e3j.graph.NeighborList;
 import org.e3j.graph.Structure;
 import org.e3j.graph.StructureException;
+import org.e3j.layers.model.ModelConfig;
 import org.e3j.md.AtomsSystem;
 
 /**
@@ -14,12 +15,14 @@ import org.e3j.md.AtomsSystem;
 final class NeighborSource {
     private final NeighborList nl;
     private boolean built;
-    private boolean rebuilt;
+    private boolean stale;
     private int[] numbers = new int[0];
     private final boolean[] pbc = new boolean[3];
+    private final ModelConfig config;
 
-    NeighborSource(double cutoff, double skin) {
-        nl = new NeighborList(cutoff, skin);
+    NeighborSource(ModelConfig config, double skin) {
+        this.config = config;
+        nl = new NeighborList(config.cutoff, skin);
     }
 
     NeighborList update(AtomsSystem system) {
@@ -30,16 +33,27 @@ final class NeighborSource {
         if (!built || nl.numAtoms() != system.numAtoms() || !Arrays.equals(pbc, sysPbc)
                 || !Arrays.equals(numbers, 0, numbers.length, z, 0, z.length)) {
             // a new structure (another size, pbc or species): rebuild, and the model restages its graph
+            checkSpecies(z);
             nl.build(pos, cell, sysPbc);
             System.arraycopy(sysPbc, 0, pbc, 0, 3);
             numbers = z.clone();
             built = true;
-            rebuilt = true;
-        } else {
-            rebuilt = nl.update(pos, cell);
+            stale = true;
+        } else if (nl.update(pos, cell)) {
+            stale = true;
         }
         checkContacts(system);
         return nl;
+    }
+
+    /**
+     * Refuses an element the model has no embedding for before any state changes (the engines check
+     * too, but a refusal half-way through staging would leave this source believing it staged).
+     */
+    private void checkSpecies(int[] z) {
+        for (int i = 0; i < z.length; i++) {
+            config.embeddingIndex(i, z[i]);
+        }
     }
 
     /** How many times the list was rebuilt. */
@@ -47,9 +61,19 @@ final class NeighborSource {
         return nl.rebuildCount();
     }
 
-    /** Whether the last {@link #update} rebuilt the list (new skin candidates). */
-    boolean rebuilt() {
-        return rebuilt;
+    /**
+     * Whether the list was rebuilt (new skin candidates) since the consumer last called
+     * {@link #markStaged()}. Cleared only by the consumer, after it staged successfully: if an update
+     * throws after a rebuild (atoms too close) the consumer never staged that list, and the next
+     * update, which may not rebuild, must still make it stage.
+     */
+    boolean stale() {
+        return stale;
+    }
+
+    /** The consumer staged the current list. */
+    void markStaged() {
+        stale = false;
     }
 
     /**

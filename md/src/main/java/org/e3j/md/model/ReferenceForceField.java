@@ -25,7 +25,7 @@ public final class ReferenceForceField implements ForceField {
                     + model.config.architecture + " (no energy)");
         }
         this.model = model;
-        this.neighbors = new NeighborSource(model.config.cutoff, 0.0);
+        this.neighbors = new NeighborSource(model.config, 0.0);
     }
 
     public static ReferenceForceField load(Path path) {

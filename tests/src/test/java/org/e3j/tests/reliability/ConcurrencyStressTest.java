@@ -41,6 +41,18 @@ class ConcurrencyStressTest {
         run(CI_EVALUATIONS, 24, 12);
     }
 
+    /**
+     * The fast engine in every CI run too, whatever {@code -De3j.engine} says: one worker per force
+     * field, and two workers each (8 callers x 2-thread pools, every graph split over both: the
+     * partition into receiver ranges must not change a bit of the one-worker results).
+     */
+    @Test
+    void fastEngineEightThreadsBitIdentically() throws Exception {
+        Engines.Engine one = Engines.fast(Engines.model());
+        run(one, one, CI_EVALUATIONS, 24, 12);
+        run(Engines.fast(Engines.model(), 2), one, CI_EVALUATIONS / 3, 24, 12);
+    }
+
     @Test
     @Tag("long")
     void full() throws Exception {
@@ -72,12 +84,18 @@ class ConcurrencyStressTest {
 
     static void run(int evaluationsPerThread, int structures, int maxAtoms) throws Exception {
         Engines.Engine engine = Engines.underTest();
+        run(engine, engine, evaluationsPerThread, structures, maxAtoms);
+    }
+
+    /** {@code truthEngine} gives the single-threaded bits every concurrent {@code engine} result must equal. */
+    static void run(Engines.Engine engine, Engines.Engine truthEngine, int evaluationsPerThread, int structures,
+            int maxAtoms) throws Exception {
         List<AtomsSystem> systems = Engines.mixedStructures(structures, maxAtoms, 7);
         // single-threaded truth: a fresh force field per structure
         List<Bits> truth = new ArrayList<>();
         long t0 = System.nanoTime();
         for (AtomsSystem s : systems) {
-            try (ForceField ff = engine.newForceField()) {
+            try (ForceField ff = truthEngine.newForceField()) {
                 ForceResult r = new ForceResult();
                 ff.compute(s.copy(), flags(s), r);
                 assertTrue(Double.isFinite(r.energy()), "energy of a test structure is not finite");

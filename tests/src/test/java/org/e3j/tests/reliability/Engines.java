@@ -92,16 +92,24 @@ final class Engines {
 
     /** The fast float32 engine, one worker (the calling thread) per force field; allocation-free by contract. */
     static Engine fast(Path file) {
+        return fast(file, 1);
+    }
+
+    /** The fast engine with {@code workers} threads per force field (its own pool each). */
+    static Engine fast(Path file, int workers) {
         org.e3j.layers.fast.FastModel model = org.e3j.layers.fast.FastModel.compile(ReferenceModel.load(file));
         return new Engine() {
             @Override
             public String name() {
-                return "FastForceField(" + file.getParent().getFileName() + "/" + file.getFileName() + ", 1 thread)";
+                return "FastForceField(" + file.getParent().getFileName() + "/" + file.getFileName() + ", " + workers
+                        + (workers == 1 ? " thread)" : " threads)");
             }
 
             @Override
             public ForceField newForceField() {
-                return new org.e3j.md.model.FastForceField(model, 1, org.e3j.md.model.FastForceField.DEFAULT_SKIN);
+                // with more than one worker even these small test structures are split over all of them
+                return new org.e3j.md.model.FastForceField(model, workers,
+                        org.e3j.md.model.FastForceField.DEFAULT_SKIN).minWorkPerThread(workers == 1 ? 2048 : 1);
             }
 
             @Override

@@ -188,6 +188,29 @@ class ModelFileValidationTest {
         contains(loadFails(ModelFiles.write(c, p.tensors())), "l = 23", "more than the 22");
     }
 
+    /**
+     * Layers cost Clebsch-Gordan tables to build (seconds each at l = 22), so the layer count is
+     * capped, and a config that describes more layers than the file has weights for fails before
+     * building the first layer the file has nothing for.
+     */
+    @Test
+    void layerCountIsCappedAndCheckedAgainstTheFileFirst() {
+        ModelFiles.Parts p = ModelFiles.fixture("potential_batch3");
+        String out = "\"9x0e+2x0o+3x1o+2x1e+1x2o\"";
+        String many = p.config().replace("\"output_irreps_per_layer\":[" + out + "]",
+                "\"output_irreps_per_layer\":[" + String.join(",", java.util.Collections.nCopies(65, out)) + "]");
+        contains(loadFails(ModelFiles.write(many, p.tensors())), "65 layers", "more than the 64");
+        int start = p.config().indexOf("\"layers\":[") + "\"layers\":[".length();
+        int end = p.config().indexOf("}]", start) + 1;
+        String layer = p.config().substring(start, end);
+        String two = p.config().substring(0, end) + "," + layer.replace("PotentialLayer_0", "PotentialLayer_1")
+                + p.config().substring(end);
+        two = two.replace("\"output_irreps_per_layer\":[" + out + "]", "\"output_irreps_per_layer\":[" + out + ","
+                + out + "]");
+        contains(loadFails(ModelFiles.write(two, p.tensors())), "describes 2 layers",
+                "no tensors for layer 1");
+    }
+
     @Test
     void missingAndUnreadableFilesAreTypedErrors() throws Exception {
         contains(assertThrows(ModelFormatException.class, () -> ReferenceModel.load(dir.resolve("none.safetensors"))),
