@@ -74,61 +74,50 @@ final class Cell {
     }
 
     private static void complete(double[] m, boolean[] pbc) {
-        if (norm(m, 0) != 0.0 && norm(m, 1) != 0.0 && norm(m, 2) != 0.0) {
-            return; // the common case, without allocating (every neighbour-list rebuild comes here)
-        }
-        int missing = 0;
-        boolean[] zero = new boolean[3];
-        for (int c = 0; c < 3; c++) {
-            zero[c] = norm(m, c) == 0.0;
-            if (zero[c]) {
-                missing++;
-            }
+        // scalars only: every neighbour-list rebuild of a slab or a wire comes here
+        boolean z0 = norm(m, 0) == 0.0, z1 = norm(m, 1) == 0.0, z2 = norm(m, 2) == 0.0;
+        int missing = (z0 ? 1 : 0) + (z1 ? 1 : 0) + (z2 ? 1 : 0);
+        if (missing == 0) {
+            return;
         }
         if (missing == 3) {
             m[0] = m[4] = m[8] = 1.0;
             return;
         }
         if (missing == 2) {
-            int k = zero[0] ? (zero[1] ? 2 : 1) : 0;
-            double x = m[3 * k], y = m[3 * k + 1], z = m[3 * k + 2];
-            double n = Math.sqrt(x * x + y * y + z * z);
-            double[] u = {x / n, y / n, z / n};
+            int k = z0 ? (z1 ? 2 : 1) : 0;
+            double n = norm(m, k);
+            double ux = m[3 * k] / n, uy = m[3 * k + 1] / n, uz = m[3 * k + 2] / n;
             // a helper axis least aligned with u
-            double[] h = Math.abs(u[0]) < 0.9 ? new double[] {1, 0, 0} : new double[] {0, 1, 0};
-            double[] v = unit(cross(u, h));
-            double[] w = cross(u, v);
+            double hx = Math.abs(ux) < 0.9 ? 1 : 0, hy = 1 - hx;
+            // v = unit(u x h), w = u x v
+            double vx = uy * 0 - uz * hy, vy = uz * hx - ux * 0, vz = ux * hy - uy * hx;
+            double vn = Math.sqrt(vx * vx + vy * vy + vz * vz);
+            vx /= vn;
+            vy /= vn;
+            vz /= vn;
             int a = (k + 1) % 3, b = (k + 2) % 3;
             // cyclic (k, a, b) with (u, v, w) right-handed
-            set(m, a, v);
-            set(m, b, w);
+            set(m, a, vx, vy, vz);
+            set(m, b, uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx);
             return;
         }
-        int k = zero[0] ? 0 : zero[1] ? 1 : 2;
+        int k = z0 ? 0 : z1 ? 1 : 2;
         int a = (k + 1) % 3, b = (k + 2) % 3;
-        double[] va = {m[3 * a], m[3 * a + 1], m[3 * a + 2]};
-        double[] vb = {m[3 * b], m[3 * b + 1], m[3 * b + 2]};
-        double[] w = cross(va, vb);
-        double n = Math.sqrt(w[0] * w[0] + w[1] * w[1] + w[2] * w[2]);
+        double ax = m[3 * a], ay = m[3 * a + 1], az = m[3 * a + 2];
+        double bx = m[3 * b], by = m[3 * b + 1], bz = m[3 * b + 2];
+        double wx = ay * bz - az * by, wy = az * bx - ax * bz, wz = ax * by - ay * bx;
+        double n = Math.sqrt(wx * wx + wy * wy + wz * wz);
         if (n == 0) {
             throw new StructureException("lattice vectors " + "abc".charAt(a) + " and " + "abc".charAt(b)
                     + " are parallel: the cell is singular");
         }
-        set(m, k, new double[] {w[0] / n, w[1] / n, w[2] / n});
+        set(m, k, wx / n, wy / n, wz / n);
     }
 
-    private static void set(double[] m, int row, double[] v) {
-        m[3 * row] = v[0];
-        m[3 * row + 1] = v[1];
-        m[3 * row + 2] = v[2];
-    }
-
-    private static double[] cross(double[] a, double[] b) {
-        return new double[] {a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]};
-    }
-
-    private static double[] unit(double[] a) {
-        double n = Math.sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2]);
-        return new double[] {a[0] / n, a[1] / n, a[2] / n};
+    private static void set(double[] m, int row, double x, double y, double z) {
+        m[3 * row] = x;
+        m[3 * row + 1] = y;
+        m[3 * row + 2] = z;
     }
 }

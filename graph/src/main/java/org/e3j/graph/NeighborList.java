@@ -109,7 +109,10 @@ public final class NeighborList {
         PairSearch.collect(refPositions, n, cell, pbc, cutoff + skin, candidates);
         int cap = candidates.count;
         if (senders.length < cap) {
-            int grown = (int) Math.min(Integer.MAX_VALUE / 3 - 8L, Math.max(cap, senders.length + (long) senders.length / 2));
+            // headroom: in MD the candidate count wobbles around its first value; growing to exactly
+            // it would reallocate on the first rebuild that finds one pair more
+            int grown = (int) Math.min(Integer.MAX_VALUE / 3 - 8L,
+                    Math.max(cap + (long) cap / 4 + 16, senders.length + (long) senders.length / 2));
             senders = new int[grown];
             receivers = new int[grown];
             shifts = new int[3 * grown];

@@ -353,7 +353,7 @@ final class PairSearch {
             keys[k] = ((long) snd[p] << 30) | ((long) (sh[3 * p] + 512) << 20) | ((long) (sh[3 * p + 1] + 512) << 10)
                     | (sh[3 * p + 2] + 512);
         }
-        Arrays.sort(keys, 0, len);
+        sortKeys(keys, len);
         for (int k = 0; k < len; k++) {
             int p = from + k;
             long key = keys[k];
@@ -362,6 +362,54 @@ final class PairSearch {
             sh[3 * p + 1] = (int) ((key >>> 10) & 1023) - 512;
             sh[3 * p + 2] = (int) (key & 1023) - 512;
         }
+    }
+
+    /**
+     * Ascending in-place sort of {@code a[0, n)} that allocates nothing: insertion sort for short
+     * runs, heapsort otherwise. (JDK 25's {@code Arrays.sort(long[], ...)} allocates a small int[]
+     * per partition step: ~1 KB per neighbour-list rebuild of 32 Cu atoms, measured with JFR.)
+     */
+    static void sortKeys(long[] a, int n) {
+        if (n <= 32) {
+            for (int i = 1; i < n; i++) {
+                long v = a[i];
+                int j = i - 1;
+                while (j >= 0 && a[j] > v) {
+                    a[j + 1] = a[j];
+                    j--;
+                }
+                a[j + 1] = v;
+            }
+            return;
+        }
+        for (int i = n / 2 - 1; i >= 0; i--) {
+            siftDown(a, i, n);
+        }
+        for (int end = n - 1; end > 0; end--) {
+            long top = a[0];
+            a[0] = a[end];
+            a[end] = top;
+            siftDown(a, 0, end);
+        }
+    }
+
+    private static void siftDown(long[] a, int i, int n) {
+        long v = a[i];
+        while (true) {
+            int c = 2 * i + 1;
+            if (c >= n) {
+                break;
+            }
+            if (c + 1 < n && a[c + 1] > a[c]) {
+                c++;
+            }
+            if (a[c] <= v) {
+                break;
+            }
+            a[i] = a[c];
+            i = c;
+        }
+        a[i] = v;
     }
 
     private static void mergeSort(Edges e, int from, int to) {

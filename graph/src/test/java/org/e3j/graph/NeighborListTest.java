@@ -330,9 +330,20 @@ class NeighborListTest {
         if (!(bean instanceof com.sun.management.ThreadMXBean tb) || !tb.isThreadAllocatedMemorySupported()) {
             return;
         }
-        Random r = new Random(12);
-        Structure s = cu108(r);
-        NeighborList nl = new NeighborList(4.2, 0.0); // zero skin: every moved position rebuilds
+        Structure bulk = cu108(new Random(12));
+        // a slab (c = 0, not periodic along it): the cell is completed on every rebuild
+        Structure slab = new Structure(bulk.numbersRef(), bulk.positionsRef(),
+                new double[] {3 * 3.61, 0, 0, 0, 3 * 3.61, 0, 0, 0, 0}, new boolean[] {true, true, false});
+        for (Structure s : new Structure[] {bulk, slab}) {
+            // 18 neighbours per atom, and ~80 (long runs to sort: the partitioning sort path)
+            for (double cutoff : new double[] {4.2, 6.0}) {
+                rebuildsAllocateNothing(tb, s, cutoff);
+            }
+        }
+    }
+
+    private static void rebuildsAllocateNothing(com.sun.management.ThreadMXBean tb, Structure s, double cutoff) {
+        NeighborList nl = new NeighborList(cutoff, 0.0); // zero skin: every moved position rebuilds
         nl.build(s);
         double[] pos = s.positions();
         double[] base = pos.clone();
@@ -349,14 +360,30 @@ class NeighborListTest {
         }
         long allocated = tb.getThreadAllocatedBytes(tid) - before;
         // before the scratch was reused a rebuild of these 108 atoms allocated 9 800 B (measured)
-        assertTrue(allocated < calls, "rebuild allocated " + allocated + " bytes over " + calls + " rebuilds");
+        assertTrue(allocated < calls, "rebuild allocated " + allocated + " bytes over " + calls + " rebuilds"
+                + " (pbc " + java.util.Arrays.toString(s.pbcRef()) + ", cutoff " + cutoff + ")");
         // and the reused arrays give the same list as a fresh search
-        NeighborList fresh = new NeighborList(4.2, 0.0);
+        NeighborList fresh = new NeighborList(cutoff, 0.0);
         fresh.build(pos, s.cellRef(), s.pbcRef());
         assertEquals(fresh.numEdges(), nl.numEdges());
         assertArrayEquals(fresh.senders(), nl.senders());
         assertArrayEquals(fresh.receivers(), nl.receivers());
         assertArrayEquals(fresh.shifts(), nl.shifts());
+    }
+
+    @Test
+    void keySortEqualsArraysSort() {
+        Random r = new Random(3);
+        for (int n : new int[] {0, 1, 2, 17, 32, 33, 100, 1000}) {
+            long[] a = new long[n];
+            for (int i = 0; i < n; i++) {
+                a[i] = r.nextInt(1 << 20) * (long) (1 << 30) + r.nextInt(1 << 30);
+            }
+            long[] expected = a.clone();
+            java.util.Arrays.sort(expected);
+            PairSearch.sortKeys(a, n);
+            assertArrayEquals(expected, a, "n = " + n);
+        }
     }
 
     @Test

@@ -21,6 +21,36 @@ final class VectorGemm {
 
     static final int MR = 6;
 
+    /*
+     * Profile priming. Whether a GEMM has a row tail (m % MR != 0), and with which accumulate/bias
+     * flags, changes with the graph. C2 compiles a branch whose profile saw one side only as a trap;
+     * when a later graph takes the other side, the method deoptimises and runs unoptimised, boxing
+     * every vector until C2 recompiles it (measured in a 32-atom Cu MD run: 54 MB in the step after
+     * such a neighbour-list rebuild, 90 MB over the 7 steps until recompiled; JVM log: "unstable_if"
+     * traps in micro1x2 and micro1x1 on `bias != null`). Running every tail variant on tiny inputs
+     * when the class loads gives each of these branches a non-zero count, so C2 compiles both sides.
+     */
+    static {
+        primeProfiles();
+    }
+
+    private static void primeProfiles() {
+        int k = 2;
+        int[] widths = {1, L + 1, 2 * L, 3 * L + 1}; // column tail; 1-vector block; 2-vector blocks; both
+        int nMax = 3 * L + 1;
+        float[] a = new float[(MR + 1) * k];
+        float[] b = new float[k * nMax];
+        float[] bias = new float[nMax];
+        float[] c = new float[(MR + 1) * nMax];
+        for (int rep = 0; rep < 400; rep++) {
+            for (int m = 1; m <= MR + 1; m++) {
+                for (int n : widths) {
+                    gemm(m, n, k, a, 0, k, b, 0, n, (rep & 1) == 0 ? bias : null, 0, c, 0, n, (rep & 2) == 0);
+                }
+            }
+        }
+    }
+
     static void gemm(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float[] bias, int biasOff, float[] c, int cOff, int ldc, boolean acc) {
         int i = 0;

@@ -118,7 +118,8 @@ public final class FastForceField implements ForceField {
     private void stage(AtomsSystem system, NeighborList nl) {
         int m = nl.numCandidates();
         if (shiftVectors.length < 3 * m) {
-            shiftVectors = new double[Math.max(3 * m, shiftVectors.length + shiftVectors.length / 2)];
+            // 25 % headroom, as the workspace's edges: the pair count wobbles from rebuild to rebuild
+            shiftVectors = new double[Math.max(3 * (m + m / 4 + 16), shiftVectors.length + shiftVectors.length / 2)];
         }
         int[] s = nl.candidateShiftsView();
         double[] c = system.cellView();
