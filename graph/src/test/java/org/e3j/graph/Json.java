@@ -8,8 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Minimal JSON reader for test fixtures (objects, arrays, strings, numbers, booleans, null). */
-final class Json {
+/** Minimal JSON reader for the graph tests' fixtures (objects, arrays, strings, numbers, booleans, null). */
+public final class Json {
     private final String s;
     private int p;
 
@@ -17,7 +17,7 @@ final class Json {
         this.s = s;
     }
 
-    static Object parse(String text) {
+    public static Object parse(String text) {
         Json j = new Json(text);
         Object v = j.value();
         j.ws();
@@ -27,7 +27,7 @@ final class Json {
         return v;
     }
 
-    static Object resource(String path) {
+    public static Object resource(String path) {
         try (InputStream in = Json.class.getResourceAsStream(path)) {
             if (in == null) {
                 throw new IllegalArgumentException("missing resource " + path);
@@ -38,7 +38,7 @@ final class Json {
         }
     }
 
-    static String text(String path) {
+    public static String text(String path) {
         try (InputStream in = Json.class.getResourceAsStream(path)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -47,16 +47,16 @@ final class Json {
     }
 
     @SuppressWarnings("unchecked")
-    static Map<String, Object> obj(Object o) {
+    public static Map<String, Object> obj(Object o) {
         return (Map<String, Object>) o;
     }
 
     @SuppressWarnings("unchecked")
-    static List<Object> list(Object o) {
+    public static List<Object> list(Object o) {
         return (List<Object>) o;
     }
 
-    static int[] ints(Object o) {
+    public static int[] ints(Object o) {
         List<Object> l = list(o);
         int[] a = new int[l.size()];
         for (int i = 0; i < a.length; i++) {
@@ -65,7 +65,7 @@ final class Json {
         return a;
     }
 
-    static double[] doubles(Object o) {
+    public static double[] doubles(Object o) {
         List<Object> l = list(o);
         double[] a = new double[l.size()];
         for (int i = 0; i < a.length; i++) {
@@ -74,7 +74,7 @@ final class Json {
         return a;
     }
 
-    static boolean[] bools(Object o) {
+    public static boolean[] bools(Object o) {
         List<Object> l = list(o);
         boolean[] a = new boolean[l.size()];
         for (int i = 0; i < a.length; i++) {

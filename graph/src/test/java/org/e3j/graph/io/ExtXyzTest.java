@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.e3j.graph.Json;
 import org.e3j.graph.Structure;
 import org.e3j.graph.StructureException;
 import org.junit.jupiter.api.Test;
@@ -33,7 +34,7 @@ class ExtXyzTest {
 
     @SuppressWarnings("unchecked")
     static List<Object> expectedFrames() throws IOException {
-        return (List<Object>) TestJson.parse(resource("/extxyz/ase_frames.json"));
+        return (List<Object>) Json.parse(resource("/extxyz/ase_frames.json"));
     }
 
     static double[] doubles(Object o) {
@@ -348,7 +349,7 @@ class ExtXyzTest {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), out);
         @SuppressWarnings("unchecked")
-        List<Object> got = (List<Object>) TestJson.parse(out.strip().lines().reduce((a, b) -> b).orElse(""));
+        List<Object> got = (List<Object>) Json.parse(out.strip().lines().reduce((a, b) -> b).orElse(""));
         for (int k = 0; k < frames.size(); k++) {
             @SuppressWarnings("unchecked")
             Map<String, Object> g = (Map<String, Object>) got.get(k);
