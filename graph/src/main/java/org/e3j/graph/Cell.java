@@ -1,5 +1,7 @@
 package org.e3j.graph;
 
+import java.util.Arrays;
+
 /**
  * Package-private geometry of a (possibly partially periodic) cell: the cell completed to a
  * non-singular, right-handed basis along non-periodic directions, its inverse and the perpendicular
@@ -45,7 +47,7 @@ final class Cell {
 
     /** Recomputes this geometry in place for {@code cell} and {@code pbc} (see {@link #of}); reused by searches. */
     void set(double[] cell, boolean[] pbc) {
-        java.util.Arrays.fill(m, 0.0);
+        Arrays.fill(m, 0.0);
         if (cell == null || !anyPbc(pbc)) {
             m[0] = m[4] = m[8] = 1.0;
         } else {

@@ -1,6 +1,7 @@
 package org.e3j.graph;
 
 import java.util.Arrays;
+import org.e3j.engine.Capacity;
 
 /**
  * Full (both directions) neighbour list with periodic images and a Verlet skin.
@@ -109,10 +110,7 @@ public final class NeighborList {
         PairSearch.collect(refPositions, n, cell, pbc, cutoff + skin, candidates);
         int cap = candidates.count;
         if (senders.length < cap) {
-            // headroom: in MD the candidate count wobbles around its first value; growing to exactly
-            // it would reallocate on the first rebuild that finds one pair more
-            int grown = (int) Math.min(Integer.MAX_VALUE / 3 - 8L,
-                    Math.max(cap + (long) cap / 4 + 16, senders.length + (long) senders.length / 2));
+            int grown = Capacity.grow(cap, senders.length, Integer.MAX_VALUE / 3 - 8);
             senders = new int[grown];
             receivers = new int[grown];
             shifts = new int[3 * grown];

@@ -1,6 +1,7 @@
 package org.e3j.layers.fast;
 
 import java.util.Arrays;
+import org.e3j.engine.Capacity;
 import org.e3j.engine.E3jException;
 import org.e3j.engine.kernels.FloatMath;
 import org.e3j.engine.kernels.Kernels;
@@ -169,7 +170,7 @@ public final class FastWorkspace implements AutoCloseable {
         if (need <= tileCap) {
             return;
         }
-        tileCap = Math.max(need + need / 4 + 4, tileCap * 3 / 2); // headroom as for edges (ensureCapacity)
+        tileCap = Capacity.grow(need, tileCap, Integer.MAX_VALUE - 8);
         int hp = model.pad(model.maxHidden);
         for (int t = 0; t < threads; t++) {
             tA[t] = new float[tileCap * hp];
@@ -181,17 +182,11 @@ public final class FastWorkspace implements AutoCloseable {
         }
     }
 
-    /**
-     * Grows (geometrically) so that a graph of this size fits; never shrinks. Edges get 25 %
-     * headroom: in MD the pair count wobbles around its first value from rebuild to rebuild, and
-     * growing to exactly that value would reallocate every edge buffer at the first rebuild that
-     * finds one pair more (measured: 2 MB in one step of a 32-atom Cu run, 6 800 steps in).
-     */
+    /** Grows (geometrically) so that a graph of this size fits; never shrinks; edges as {@link Capacity}. */
     public void ensureCapacity(int nodes, int edges, int graphs) {
         if (nodes > nCap || edges > eCap || graphs > gCap) {
             allocate(nodes > nCap ? Math.max(nodes, nCap * 3 / 2) : nCap,
-                    edges > eCap ? Math.max(edges, (int) Math.min(Integer.MAX_VALUE - 8,
-                            Math.max(edges + edges / 4L + 16, eCap * 3L / 2))) : eCap,
+                    edges > eCap ? Capacity.grow(edges, eCap, Integer.MAX_VALUE - 8) : eCap,
                     graphs > gCap ? Math.max(graphs, gCap * 3 / 2) : gCap);
         }
     }
@@ -269,11 +264,7 @@ public final class FastWorkspace implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             model.config.embeddingIndex(i, numbers[i]);
         }
-        for (int i = 0; i < 3 * n; i++) {
-            if (!Double.isFinite(positions[i])) {
-                throw new E3jException("atom " + i / 3 + ": coordinate " + "xyz".charAt(i % 3) + " is " + positions[i]);
-            }
-        }
+        checkFinite(positions, n);
         for (int k = 0; k < e; k++) {
             int r = receivers[k];
             int s = senders[k];
@@ -285,12 +276,15 @@ public final class FastWorkspace implements AutoCloseable {
 
     /** New positions for the staged graph (same atoms and edges), e.g. inside an MD step. */
     public void setPositions(double[] positions) {
+        checkFinite(positions, n);
+        System.arraycopy(positions, 0, pos, 0, 3 * n);
+    }
+
+    private static void checkFinite(double[] positions, int n) {
         for (int i = 0; i < 3 * n; i++) {
-            double v = positions[i];
-            if (!Double.isFinite(v)) {
-                throw new E3jException("atom " + i / 3 + ": coordinate " + "xyz".charAt(i % 3) + " is " + v);
+            if (!Double.isFinite(positions[i])) {
+                throw new E3jException("atom " + i / 3 + ": coordinate " + "xyz".charAt(i % 3) + " is " + positions[i]);
             }
-            pos[i] = v;
         }
     }
 

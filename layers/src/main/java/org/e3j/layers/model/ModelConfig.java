@@ -1,6 +1,7 @@
 package org.e3j.layers.model;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -8,6 +9,8 @@ import org.e3j.engine.irreps.Irreps;
 import org.e3j.engine.ops.Activation;
 import org.e3j.engine.ops.Gate;
 import org.e3j.engine.ops.TensorProduct;
+import org.e3j.graph.Elements;
+import org.e3j.graph.StructureException;
 import org.e3j.layers.io.Json;
 import org.e3j.layers.io.ModelFormatException;
 
@@ -189,10 +192,10 @@ public final class ModelConfig {
     public int embeddingIndex(int atom, int z) {
         int id = speciesIndex(z);
         if (id < 0 || id >= numEmbeddings) {
-            String element = z >= 0 && z <= org.e3j.graph.Elements.MAX_Z ? org.e3j.graph.Elements.symbol(z) + ", " : "";
-            throw new org.e3j.graph.StructureException("atom " + atom + " (" + element + "Z = " + z
+            String element = z >= 0 && z <= Elements.MAX_Z ? Elements.symbol(z) + ", " : "";
+            throw new StructureException("atom " + atom + " (" + element + "Z = " + z
                     + ") is not a species of this model (" + (species != null
-                            ? "species Z = " + java.util.Arrays.toString(species)
+                            ? "species Z = " + Arrays.toString(species)
                             : "atomic numbers 0.." + (numEmbeddings - 1)) + ")");
         }
         return id;

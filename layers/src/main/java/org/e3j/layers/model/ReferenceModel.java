@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.e3j.engine.E3jException;
 import org.e3j.engine.irreps.Irreps;
 import org.e3j.engine.irreps.IrrepsArray;
 import org.e3j.engine.ops.ElementwiseScale;

@@ -1,6 +1,7 @@
 package org.e3j.md.model;
 
 import java.nio.file.Path;
+import org.e3j.engine.Capacity;
 import org.e3j.graph.NeighborList;
 import org.e3j.layers.fast.FastModel;
 import org.e3j.layers.fast.FastPotential;
@@ -118,8 +119,7 @@ public final class FastForceField implements ForceField {
     private void stage(AtomsSystem system, NeighborList nl) {
         int m = nl.numCandidates();
         if (shiftVectors.length < 3 * m) {
-            // 25 % headroom, as the workspace's edges: the pair count wobbles from rebuild to rebuild
-            shiftVectors = new double[Math.max(3 * (m + m / 4 + 16), shiftVectors.length + shiftVectors.length / 2)];
+            shiftVectors = new double[3 * Capacity.grow(m, shiftVectors.length / 3, Integer.MAX_VALUE / 3 - 8)];
         }
         int[] s = nl.candidateShiftsView();
         double[] c = system.cellView();

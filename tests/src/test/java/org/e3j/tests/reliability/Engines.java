@@ -107,9 +107,10 @@ final class Engines {
 
             @Override
             public ForceField newForceField() {
+                var ff = new org.e3j.md.model.FastForceField(model, workers,
+                        org.e3j.md.model.FastForceField.DEFAULT_SKIN);
                 // with more than one worker even these small test structures are split over all of them
-                return new org.e3j.md.model.FastForceField(model, workers,
-                        org.e3j.md.model.FastForceField.DEFAULT_SKIN).minWorkPerThread(workers == 1 ? 2048 : 1);
+                return workers == 1 ? ff : ff.minWorkPerThread(1);
             }
 
             @Override
