@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "e3j", mixinStandardHelpOptions = true, version = "e3j 0.1.0",
         description = "E(3)-equivariant interatomic potentials (e3nn-jax / Flax NequIP-style) on the CPU.",
         subcommands = {MdCommand.class, SeedCommand.class, EvalCommand.class, BenchCommand.class, InfoCommand.class,
-                IpiCommand.class, VizCommand.class, PlotCommand.class, CommandLine.HelpCommand.class})
+                IpiCommand.class, LammpsCommand.class, VizCommand.class, PlotCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     /** Exit status for bad input (files, structures, models); picocli uses 2 for usage errors. */
