@@ -161,8 +161,10 @@ public final class IpiServer implements Closeable {
     /**
      * One evaluation: sends the cell (9 values row-major, rows are lattice vectors, Å) and
      * positions (3n, Å), fills {@code out} with energy (eV) and forces (eV/Å), and, if
-     * {@code periodic} and the cell has a volume, the stress {@code −sym(virial)/V} as ASE's
-     * {@code SocketIOCalculator}. The virial of the last call is {@link #virial()}.
+     * {@code periodic} and the cell has a volume, the stress {@code −virial/V}, its off-diagonal
+     * entries taken from the triangle i-PI reads (the wire's entries 1, 2, 5: the only ones LAMMPS's
+     * {@code fix ipi} fills; a symmetric virial gives the same either way). The virial of the last
+     * call, as received, is {@link #virial()}.
      */
     public void calculate(double[] cell, double[] positions, int n, boolean periodic, ForceResult out) {
         if (n < 1 || positions.length < 3L * n || cell.length != 9) {
@@ -281,9 +283,12 @@ public final class IpiServer implements Closeable {
             st[0] = -virial[0] / volume;
             st[1] = -virial[4] / volume;
             st[2] = -virial[8] / volume;
-            st[3] = -0.5 * (virial[5] + virial[7]) / volume;
-            st[4] = -0.5 * (virial[2] + virial[6]) / volume;
-            st[5] = -0.5 * (virial[1] + virial[3]) / volume;
+            // Off-diagonals from the wire's upper triangle (entries 1, 2, 5 = virial[3], [6], [7]),
+            // as i-PI reads them: LAMMPS's fix ipi fills only that triangle and leaves zeros in the
+            // other, so averaging both (ASE's SocketIOCalculator) would halve every shear stress.
+            st[3] = -virial[7] / volume;
+            st[4] = -virial[6] / volume;
+            st[5] = -virial[3] / volume;
             for (int k = 0; k < 6; k++) {
                 if (!Double.isFinite(st[k])) {
                     throw new IpiException(Reason.MALFORMED, "FORCEREADY virial " + java.util.Arrays.toString(virial)
