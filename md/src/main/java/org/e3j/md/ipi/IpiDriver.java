@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Objects;
 import org.e3j.graph.StructureException;
 import org.e3j.md.AtomsSystem;
@@ -132,6 +133,14 @@ public final class IpiDriver implements Closeable {
      * Serves force evaluations until EXIT (or a clean close by the server). {@code system} is the
      * template: its atomic numbers, masses and periodic flags are used, its positions and (when
      * periodic) cell are overwritten by every POSDATA; its velocities are not touched.
+     *
+     * <p>A template <em>without a cell</em> (an extended-XYZ file with no {@code Lattice}) says
+     * nothing about periodicity, while the server always sends a cell: then the server's cell is
+     * used, periodic in all three directions (i-PI's systems are always periodic), as soon as it
+     * has a volume; a zero or singular cell (ASE's {@code SocketIOCalculator} with a cell-less
+     * molecule) keeps the structure an isolated cluster. The template itself then keeps its
+     * positions only (the periodic copy is internal). A template with a cell but pbc {@code F F F}
+     * is an explicit cluster and ignores the server's cell.
      */
     public Summary run(AtomsSystem system, ForceField ff) {
         try {
@@ -141,10 +150,12 @@ public final class IpiDriver implements Closeable {
         }
     }
 
-    private Summary serve(AtomsSystem system, ForceField ff) {
-        final int n = system.numAtoms();
-        final boolean periodic = system.isPeriodic();
-        final double[] pos = system.positions();
+    private Summary serve(AtomsSystem template, ForceField ff) {
+        final int n = template.numAtoms();
+        final boolean cellFromServer = !template.hasCell() && !template.isPeriodic();
+        AtomsSystem system = template;
+        boolean periodic = system.isPeriodic();
+        double[] pos = system.positions();
         final double[] cell = new double[9];
         final double[] newCell = new double[9];
         final ByteBuffer head = direct(9 * 8 * 2 + 4);
@@ -220,13 +231,20 @@ public final class IpiDriver implements Closeable {
                         }
                         pos[k] = x * Units.BOHR;
                     }
+                    if (cellFromServer && !periodic && serverCellHasVolume(head)) {
+                        system = periodicCopy(template, pos, head);
+                        periodic = true;
+                        pos = system.positions();
+                        out.request(ForceResult.ENERGY | ForceResult.FORCES | ForceResult.STRESS);
+                        Arrays.fill(cell, 0.0);
+                    }
                     if (periodic) {
                         for (int i = 0; i < 3; i++) {
                             for (int j = 0; j < 3; j++) {
                                 newCell[3 * i + j] = head.getDouble(8 * (3 * j + i)) * Units.BOHR;
                             }
                         }
-                        if (!java.util.Arrays.equals(newCell, cell)) {
+                        if (!Arrays.equals(newCell, cell)) {
                             try {
                                 system.setCell(newCell, false);
                             } catch (StructureException e) {
@@ -256,6 +274,34 @@ public final class IpiDriver implements Closeable {
                 default -> throw new IpiException(Reason.PROTOCOL, "unexpected " + m + " from the server (a driver"
                         + " message; is the peer another driver?)");
             }
+        }
+    }
+
+    /** Whether the POSDATA cell (wire = h, columns are lattice vectors, bohr) spans a volume. */
+    private static boolean serverCellHasVolume(ByteBuffer head) {
+        double[] h = new double[9];
+        double scale = 0;
+        for (int k = 0; k < 9; k++) {
+            h[k] = head.getDouble(8 * k);
+            scale = Math.max(scale, Math.abs(h[k]));
+        }
+        double det = IpiServer.det(h);
+        return scale > 0 && Math.abs(det) > 1e-9 * scale * scale * scale;
+    }
+
+    /** The template's atoms with the positions just received, in the server's cell, periodic in x, y, z. */
+    private static AtomsSystem periodicCopy(AtomsSystem template, double[] positions, ByteBuffer head) {
+        double[] cell = new double[9];
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 3; j++) {
+                cell[3 * i + j] = head.getDouble(8 * (3 * j + i)) * Units.BOHR;
+            }
+        }
+        try {
+            return new AtomsSystem(template.numbers(), positions, template.velocities(), template.masses(), cell,
+                    new boolean[] {true, true, true});
+        } catch (StructureException e) {
+            throw new IpiException(Reason.MALFORMED, "POSDATA cell is unusable: " + e.getMessage(), e);
         }
     }
 
