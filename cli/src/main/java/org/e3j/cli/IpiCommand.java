@@ -17,13 +17,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code e3j ipi}: serve forces to an i-PI server (i-PI, ASE's SocketIOCalculator, LAMMPS fix ipi)
- * over a UNIX or TCP socket. The protocol carries only positions and the cell, so species and pbc
- * come from a template structure.
+ * {@code e3j ipi}: serve forces to an i-PI server (i-PI itself, or ASE's SocketIOCalculator) over a
+ * UNIX or TCP socket. The protocol carries only positions and the cell, so species and pbc come from
+ * a template structure. LAMMPS's {@code fix ipi} is a client too (it cannot serve e3j): for LAMMPS
+ * use {@code e3j lammps}. See docs/clients.md.
  */
 @Command(name = "ipi", mixinStandardHelpOptions = true,
-        description = {"Act as an i-PI driver (force engine) for i-PI, ASE's SocketIOCalculator or LAMMPS fix ipi.",
-                "Species and pbc come from --structure; positions and cell arrive over the socket."})
+        description = {"Act as an i-PI driver (force engine, a client) for an i-PI server: i-PI itself or ASE's",
+                "SocketIOCalculator. Start several to spread i-PI's beads or replicas over processes/machines.",
+                "Species and pbc come from --structure; positions and cell arrive over the socket.",
+                "(LAMMPS's fix ipi is also a client, so it cannot talk to e3j ipi: use e3j lammps.)"})
 public final class IpiCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine = new EngineOptions();
@@ -41,12 +44,37 @@ public final class IpiCommand implements Callable<Integer> {
     Address address;
 
     @Option(names = {"-s", "--structure"}, paramLabel = "FILE", required = true,
-            description = "template structure (extended XYZ): atomic numbers in the server's order, pbc")
+            description = {"template structure (extended XYZ): atomic numbers in the server's order, pbc.",
+                    "Without a Lattice, the server's cell is used, periodic (i-PI always sends one)."})
     Path structure;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600",
-            description = "give up when the server is silent this long (default ${DEFAULT-VALUE} s)")
+            description = {"give up when the server sends nothing for this long between messages (default "
+                    + "${DEFAULT-VALUE} s; " + MIN_SECONDS_TEXT + " to " + MAX_SECONDS_TEXT + " s).",
+                    "A stall inside a message gives up after the smaller of this and " + STALL_SECONDS + " s."})
     double timeout;
+
+    @Option(names = "--connect-timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "keep trying to reach the server for this long (it may start late; default "
+                    + "${DEFAULT-VALUE} s; " + MIN_SECONDS_TEXT + " to " + MAX_SECONDS_TEXT + " s)")
+    double connectTimeout;
+
+    /** Bounds of every timeout option: a finite, positive number of seconds, at least 1 ms, at most a week. */
+    static final double MIN_SECONDS = 0.001;
+    static final double MAX_SECONDS = 7 * 24 * 3600;
+    static final String MIN_SECONDS_TEXT = "0.001";
+    static final String MAX_SECONDS_TEXT = "604800";
+    /** Longest silence inside a message (the peer is sending; a long pause means it died). */
+    static final double STALL_SECONDS = 60;
+
+    /** A timeout option as a Duration, or a one-line error naming the option. */
+    static Duration seconds(String option, double value) {
+        if (!(value >= MIN_SECONDS && value <= MAX_SECONDS)) { // also refuses NaN
+            throw new IllegalArgumentException(option + " must be a number of seconds from " + MIN_SECONDS_TEXT
+                    + " to " + MAX_SECONDS_TEXT + " (one week), got " + value);
+        }
+        return Duration.ofNanos(Math.round(value * 1e9));
+    }
 
     @Spec
     CommandSpec spec;
@@ -54,12 +82,19 @@ public final class IpiCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
+        Duration idle = seconds("--timeout", timeout);
+        Duration connect = seconds("--connect-timeout", connectTimeout);
+        Duration stall = idle.compareTo(Duration.ofSeconds((long) STALL_SECONDS)) < 0 ? idle
+                : Duration.ofSeconds((long) STALL_SECONDS);
         AtomsSystem template = Structures.firstFrame(structure);
         IpiAddress addr = address.unix != null ? IpiAddress.unix(address.unix) : IpiAddress.parse(address.tcp);
-        Duration idle = Duration.ofMillis((long) (timeout * 1000));
-        IpiDriver.Options options = IpiDriver.Options.DEFAULT.withTimeouts(Duration.ofSeconds(30), idle, idle);
+        IpiDriver.Options options = IpiDriver.Options.DEFAULT.withTimeouts(connect, stall, idle);
         try (ForceField ff = engine.open(); IpiDriver driver = IpiDriver.connect(addr, options)) {
             out.printf("e3j ipi: connected to %s, %d atoms, model %s%n", addr, template.numAtoms(), engine.modelPath());
+            if (!template.hasCell() && !template.isPeriodic()) {
+                out.printf("e3j ipi: %s has no Lattice: the server's cell is used, periodic in x, y, z (a zero cell"
+                        + " from the server means an isolated cluster)%n", structure);
+            }
             IpiDriver.Summary summary = driver.run(template, ff);
             out.printf("e3j ipi: %s after %d evaluations%n", summary.end(), summary.evaluations());
         }
