@@ -39,7 +39,7 @@ public final class LammpsCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IN.lmp", description = "LAMMPS input script")
     Path script;
 
-    @Option(names = "--elements", required = true, split = ",", paramLabel = "EL[,EL...]",
+    @Option(names = "--elements", required = true, split = ",", paramLabel = "EL",
             description = "element of each LAMMPS atom type, in type order (e.g. Cu or Cu,Ni)")
     List<String> elements;
 
