@@ -26,7 +26,9 @@ import org.e3j.md.ForceResult;
  * <p><b>Virial</b>: LAMMPS wants W = Σ r ⊗ f in energy units, order xx yy zz xy xz yz, with the
  * pressure P = (N k T + W) / V. For a periodic cell the model's stress σ (ASE's sign, eV/Å³) gives
  * W = −V σ; for a box with a non-periodic dimension W = Σ r_i ⊗ f_i over the local atoms
- * (symmetrised; the forces sum to zero, so the origin does not matter).
+ * (symmetrised; the forces sum to zero, so the origin does not matter). That is exact without
+ * periodic dimensions and ignores cross-boundary pairs with mixed ones (a slab's pressure is not
+ * meaningful; its forces and energy are).
  *
  * <p><b>Failures</b>: a Java exception must not cross into C, so the callback catches everything,
  * zeroes the forces, asks LAMMPS to stop the run at the end of the step

@@ -176,6 +176,7 @@ public final class Lammps implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private MemorySegment handle;
     private final MemorySegment boxScratch;
+    private final MemorySegment boxFlags;
 
     /**
      * Starts LAMMPS with command-line arguments (for example {@code -log none -screen none}); the
@@ -204,7 +205,8 @@ public final class Lammps implements AutoCloseable {
             throw new LammpsException("LAMMPS did not start (lammps_open_no_mpi returned NULL; bad arguments "
                     + args + "?)");
         }
-        boxScratch = arena.allocate(JAVA_DOUBLE, 12);
+        boxScratch = arena.allocate(JAVA_DOUBLE, 12); // reused: box() runs at every step
+        boxFlags = arena.allocate(JAVA_INT, 4);
         checkError("starting LAMMPS");
     }
 
@@ -334,7 +336,7 @@ public final class Lammps implements AutoCloseable {
      */
     public double[] box(boolean[] periodic) {
         MemorySegment b = boxScratch;
-        MemorySegment flags = arena.allocate(JAVA_INT, 4);
+        MemorySegment flags = boxFlags;
         try {
             n.extractBox.invokeExact(handle(), b, b.asSlice(24), b.asSlice(48), b.asSlice(56), b.asSlice(64),
                     flags, flags.asSlice(12));
