@@ -225,4 +225,26 @@ class LammpsFixExternalTest {
             }
         }
     }
+
+    /**
+     * Open MPI (started by LAMMPS) must leave the JVM's signal handlers alone: its UCX transport
+     * replaces SIGSEGV's, which kills the JVM at its next implicit null check. jcmd lists them.
+     */
+    @Test
+    void theJvmKeepsItsSignalHandlersAfterLammpsStarts() throws Exception {
+        try (Lammps lmp = quietLammps(dir)) {
+            lmp.command("units metal");
+            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    Long.toString(ProcessHandle.current().pid()), "VM.info").redirectErrorStream(true).start();
+            String info = new String(p.getInputStream().readAllBytes());
+            assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+            int at = info.indexOf("Signal Handlers:");
+            assumeTrue(at >= 0, "jcmd VM.info printed no signal handlers");
+            String handlers = info.substring(at, Math.min(info.length(), at + 2000));
+            for (String sig : new String[] {"SIGSEGV", "SIGBUS"}) {
+                String line = handlers.lines().filter(l -> l.strip().startsWith(sig + ":")).findFirst().orElse("");
+                assertTrue(line.contains("libjvm.so"), sig + " handler replaced after LAMMPS started: " + line);
+            }
+        }
+    }
 }
