@@ -13,6 +13,7 @@ import org.e3j.graph.Elements;
 import org.e3j.md.ForceField;
 import org.e3j.md.lammps.Lammps;
 import org.e3j.md.lammps.LammpsScript;
+import org.e3j.md.model.FastForceField;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -94,8 +95,14 @@ public final class LammpsCommand implements Callable<Integer> {
             out.printf("e3j lammps: %s with model %s (%s), types %s%n", script, engine.modelPath(),
                     Lammps.libraryName(), String.join(",", elements));
             out.flush();
-            LammpsScript.Summary s = LammpsScript.run(lammps, script, ff, numbers, elements.toArray(String[]::new));
-            out.printf("e3j lammps: done, %d force evaluations%n", s.evaluations());
+            LammpsScript.Summary s;
+            try {
+                s = LammpsScript.run(lammps, script, ff, numbers, elements.toArray(String[]::new));
+            } finally {
+                Lammps.flushNativeOutput();
+            }
+            String rebuilds = ff instanceof FastForceField fast ? ", " + fast.rebuildCount() + " neighbour-list builds" : "";
+            out.printf("e3j lammps: done, %d force evaluations%s%n", s.evaluations(), rebuilds);
         }
         return 0;
     }

@@ -151,6 +151,23 @@ public final class Lammps implements AutoCloseable {
         }
     }
 
+    /**
+     * Flushes C's stdio buffers (LAMMPS's screen output): when stdout is a pipe, C buffers it in
+     * blocks, so without this it would appear after Java's later lines.
+     */
+    public static void flushNativeOutput() {
+        try {
+            Linker linker = Linker.nativeLinker();
+            MemorySegment fflush = linker.defaultLookup().find("fflush").orElse(null);
+            if (fflush != null) {
+                MethodHandle h = linker.downcallHandle(fflush, FunctionDescriptor.of(JAVA_INT, ADDRESS));
+                int rc = (int) h.invokeExact(MemorySegment.NULL);
+            }
+        } catch (Throwable t) {
+            // best effort: only the order of output lines is at stake
+        }
+    }
+
     /** Whether the LAMMPS library can be loaded here (tests skip on developer machines without it). */
     public static boolean available() {
         try {
