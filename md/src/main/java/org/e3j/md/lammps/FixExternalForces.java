@@ -101,11 +101,8 @@ public final class FixExternalForces {
         try {
             compute(step, nlocal, x, forces);
         } catch (Throwable t) {
-            failure = t instanceof RuntimeException r && r.getMessage() != null ? r
-                    : new LammpsException("e3j callback of fix " + fixName + " failed at step " + step + ": " + t, t);
-            if (!(failure.getMessage().contains("step"))) {
-                failure = new LammpsException("fix " + fixName + ", step " + step + ": " + failure.getMessage(), failure);
-            }
+            String why = t.getMessage() != null ? t.getMessage() : t.toString();
+            failure = new LammpsException("fix " + fixName + ", step " + step + ": " + why, t);
             stop(forces);
         }
     }
@@ -127,8 +124,8 @@ public final class FixExternalForces {
             unitsChecked = true;
         }
         if (nlocal < 1) {
-            throw new LammpsException("fix " + fixName + " got " + nlocal + " local atoms at step " + step
-                    + " (e3j needs a serial LAMMPS run with at least one atom)");
+            throw new LammpsException(nlocal + " local atoms (e3j needs a serial LAMMPS run with at least one"
+                    + " atom)");
         }
         double[] box = lammps.box(periodic);
         cell[0] = box[3] - box[0];
@@ -166,11 +163,11 @@ public final class FixExternalForces {
         double energy = out.energy();
         double[] fr = out.forces();
         if (!Double.isFinite(energy)) {
-            throw new LammpsException("e3j energy is " + energy + " at step " + step);
+            throw new LammpsException("e3j energy is " + energy);
         }
         for (int k = 0; k < 3 * nlocal; k++) {
             if (!Double.isFinite(fr[k])) {
-                throw new LammpsException("e3j force on local atom " + k / 3 + " is " + fr[k] + " at step " + step);
+                throw new LammpsException("e3j force on local atom " + k / 3 + " is " + fr[k]);
             }
         }
         MemorySegment.copy(fr, 0, forces, JAVA_DOUBLE, 0, 3 * nlocal);
@@ -198,7 +195,7 @@ public final class FixExternalForces {
         }
         for (int k = 0; k < 6; k++) {
             if (!Double.isFinite(w[k])) {
-                throw new LammpsException("e3j virial is not finite at step " + step);
+                throw new LammpsException("e3j virial is not finite");
             }
         }
         MemorySegment.copy(w, 0, virialOut, JAVA_DOUBLE, 0, 6);

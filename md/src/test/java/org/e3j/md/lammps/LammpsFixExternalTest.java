@@ -221,7 +221,9 @@ class LammpsFixExternalTest {
             try (Lammps lmp = quietLammps(dir)) {
                 LammpsException e = assertThrows(LammpsException.class,
                         () -> LammpsScript.run(lmp, twoTypes, ff, new int[] {29}, new String[] {"Cu"}));
-                assertTrue(e.getMessage().contains("atom type 2 has no element"), e.getMessage());
+                assertTrue(e.getMessage().startsWith(twoTypes + ": fix e3j, step 0: atom type 2 has no element"),
+                        e.getMessage());
+                assertEquals(1, e.getMessage().lines().count(), e.getMessage());
             }
         }
     }
