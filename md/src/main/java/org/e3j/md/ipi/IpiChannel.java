@@ -105,7 +105,12 @@ final class IpiChannel implements Closeable {
             return Long.MAX_VALUE;
         }
         long now = System.nanoTime();
-        long t = timeout.toNanos();
+        long t;
+        try {
+            t = timeout.toNanos();
+        } catch (ArithmeticException tooLong) { // more than ~292 years: no deadline in practice
+            return Long.MAX_VALUE;
+        }
         return now + t < now ? Long.MAX_VALUE : now + t;
     }
 
