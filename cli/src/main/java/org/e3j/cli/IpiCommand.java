@@ -23,10 +23,12 @@ import picocli.CommandLine.Spec;
  * use {@code e3j lammps}. See docs/clients.md.
  */
 @Command(name = "ipi", mixinStandardHelpOptions = true,
-        description = {"Act as an i-PI driver (force engine, a client) for an i-PI server: i-PI itself or ASE's",
-                "SocketIOCalculator. Start several to spread i-PI's beads or replicas over processes/machines.",
-                "Species and pbc come from --structure; positions and cell arrive over the socket.",
-                "(LAMMPS's fix ipi is also a client, so it cannot talk to e3j ipi: use e3j lammps.)"})
+        description = {"Act as an i-PI driver (a client computing forces) for an i-PI server:",
+                "i-PI itself, or ASE's SocketIOCalculator. Start several to spread i-PI's",
+                "beads or replicas over processes and machines. Species and pbc come from",
+                "--structure; positions and cell arrive over the socket.",
+                "LAMMPS's fix ipi is a client too, so it cannot talk to e3j ipi: use e3j lammps.",
+                "See docs/clients.md."})
 public final class IpiCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine = new EngineOptions();
@@ -65,7 +67,7 @@ public final class IpiCommand implements Callable<Integer> {
     static final String MIN_SECONDS_TEXT = "0.001";
     static final String MAX_SECONDS_TEXT = "604800";
     /** Longest silence inside a message (the peer is sending; a long pause means it died). */
-    static final double STALL_SECONDS = 60;
+    static final int STALL_SECONDS = 60;
 
     /** A timeout option as a Duration, or a one-line error naming the option. */
     static Duration seconds(String option, double value) {
@@ -84,8 +86,8 @@ public final class IpiCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Duration idle = seconds("--timeout", timeout);
         Duration connect = seconds("--connect-timeout", connectTimeout);
-        Duration stall = idle.compareTo(Duration.ofSeconds((long) STALL_SECONDS)) < 0 ? idle
-                : Duration.ofSeconds((long) STALL_SECONDS);
+        Duration stall = idle.compareTo(Duration.ofSeconds(STALL_SECONDS)) < 0 ? idle
+                : Duration.ofSeconds(STALL_SECONDS);
         AtomsSystem template = Structures.firstFrame(structure);
         IpiAddress addr = address.unix != null ? IpiAddress.unix(address.unix) : IpiAddress.parse(address.tcp);
         IpiDriver.Options options = IpiDriver.Options.DEFAULT.withTimeouts(connect, stall, idle);

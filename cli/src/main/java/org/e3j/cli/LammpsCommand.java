@@ -27,12 +27,13 @@ import picocli.CommandLine.Spec;
  * pf/callback}. LAMMPS integrates, thermostats and writes; see docs/clients.md.
  */
 @Command(name = "lammps", mixinStandardHelpOptions = true,
-        description = {"Run a LAMMPS input script with e3j as its force field, in one process (no sockets).",
-                "The script uses units metal and declares",
+        description = {"Run a LAMMPS input script with e3j as its force field, in one process",
+                "(no sockets). The script uses units metal and declares",
                 "  fix e3j all external pf/callback 1 1",
                 "  fix_modify e3j energy yes virial yes",
-                "LAMMPS atom type i is the i-th element of --elements. Needs the LAMMPS library",
-                "(Debian/Ubuntu: apt-get install liblammps0, or E3J_LIBLAMMPS=/path/liblammps.so); one MPI rank."})
+                "LAMMPS atom type i is the i-th element of --elements. Needs the LAMMPS",
+                "library (Debian/Ubuntu: apt-get install liblammps0, or",
+                "E3J_LIBLAMMPS=/path/to/liblammps.so); one MPI rank. See docs/clients.md."})
 public final class LammpsCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine = new EngineOptions();
