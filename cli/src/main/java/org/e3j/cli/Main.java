@@ -143,6 +143,6 @@ public final class Main implements Runnable {
     static String outOfMemoryMessage() {
         long maxMb = Runtime.getRuntime().maxMemory() >> 20;
         return "e3j: out of memory: the Java heap (at most " + maxMb + " MB) is too small for this job; raise it, "
-                + "e.g. E3J_JAVA_OPTS=-Xmx16g ./e3j ... (docs/reliability.md: memory per atom)";
+                + "e.g. E3J_JAVA_OPTS=-Xmx16g ./e3j ... (or java -Xmx16g ... when starting the jar yourself)";
     }
 }
