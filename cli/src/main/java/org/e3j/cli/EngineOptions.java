@@ -1,6 +1,7 @@
 package org.e3j.cli;
 
 import java.nio.file.Path;
+import org.e3j.layers.io.ModelFormatException;
 import org.e3j.md.ForceField;
 import picocli.CommandLine.Option;
 
@@ -18,18 +19,26 @@ public final class EngineOptions {
             description = "worker threads of the fast engine (default ${DEFAULT-VALUE})")
     int threads;
 
+    /** Role of the model file in error messages: "model file m.safetensors: no such file". */
+    static final String ROLE = "model file";
+
+    /** The model file: the one given (checked: a readable file) or the bundled one. */
     Path modelPath() {
-        return model != null ? model : Defaults.bundledModel();
+        return model != null ? InputFiles.requireReadable(ROLE, model) : Defaults.bundledModel();
     }
 
     ForceField open() {
         if (threads < 1 || threads > 1024) {
             throw new IllegalArgumentException("--threads must be between 1 and 1024, got " + threads);
         }
-        return switch (engine) {
-            case "fast" -> ModelForceFields.fast(modelPath(), threads);
-            case "reference" -> ModelForceFields.reference(modelPath());
-            default -> throw new IllegalArgumentException("--engine must be fast or reference, got " + engine);
-        };
+        if (!engine.equals("fast") && !engine.equals("reference")) {
+            throw new IllegalArgumentException("--engine must be fast or reference, got " + engine);
+        }
+        Path path = modelPath();
+        try {
+            return engine.equals("fast") ? ModelForceFields.fast(path, threads) : ModelForceFields.reference(path);
+        } catch (ModelFormatException e) {
+            throw InputFiles.whileReading(ROLE, path, e);
+        }
     }
 }

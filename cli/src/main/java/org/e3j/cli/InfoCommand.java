@@ -26,7 +26,7 @@ public final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Path path = model != null ? model : Defaults.bundledModel();
+        Path path = model != null ? InputFiles.requireReadable(EngineOptions.ROLE, model) : Defaults.bundledModel();
         SafeTensors file = SafeTensors.open(path);
         ReferenceModel m = ReferenceModel.load(file); // validates every tensor against the architecture
         ModelConfig c = m.config;

@@ -1,12 +1,13 @@
 package org.e3j.cli;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
+import org.e3j.engine.E3jException;
 import org.e3j.graph.io.ExtXyz;
 import org.e3j.graph.io.Frame;
 import org.e3j.md.AtomsSystem;
-import org.e3j.md.MdException;
 
 /** Structures the commands start from: a file's first frame, or the built-in fcc copper crystal. */
 final class Structures {
@@ -40,11 +41,25 @@ final class Structures {
                 new boolean[] {true, true, true});
     }
 
-    static AtomsSystem firstFrame(Path file) throws IOException {
-        List<Frame> frames = ExtXyz.read(file);
-        if (frames.isEmpty()) {
-            throw new MdException(file + ": no frames");
+    /** Role of the files this class reads, in error messages: "structure file t.xyz: no such file". */
+    static final String ROLE = "structure file";
+
+    /**
+     * The first frame of an extended-XYZ file; any problem with the file (missing, unreadable, not
+     * extended XYZ, no frames, a bad structure) is one {@link InputFiles.InputFileException} naming it.
+     */
+    static AtomsSystem firstFrame(Path file) {
+        InputFiles.requireReadable(ROLE, file);
+        try {
+            List<Frame> frames = ExtXyz.read(file);
+            if (frames.isEmpty()) {
+                throw new InputFiles.InputFileException(ROLE + " " + file + ": no frames (empty file?)", null);
+            }
+            return AtomsSystem.of(frames.get(0));
+        } catch (InputFiles.InputFileException e) {
+            throw e;
+        } catch (IOException | UncheckedIOException | E3jException e) {
+            throw InputFiles.whileReading(ROLE, file, e);
         }
-        return AtomsSystem.of(frames.get(0));
     }
 }

@@ -73,7 +73,8 @@ public final class VizCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Figures.checkSize(width, height);
         Figures.Format.of(output);
-        Path modelPath = model != null ? model : SeedExample.model(Defaults.home());
+        Path modelPath = model != null ? InputFiles.requireReadable(EngineOptions.ROLE, model)
+                : SeedExample.model(Defaults.home());
         ReferenceModel m = ReferenceModel.load(modelPath);
         int[] numbers;
         double[] positions;
@@ -88,7 +89,7 @@ public final class VizCommand implements Callable<Integer> {
             edges = FeatureScene.Edges.fixed(SeedExample.SENDERS, SeedExample.RECEIVERS);
             name = "seed example (H, C, O)";
         } else {
-            List<Frame> frames = ExtXyz.read(structure);
+            List<Frame> frames = ExtXyz.read(InputFiles.requireReadable(Structures.ROLE, structure));
             if (frames.isEmpty()) {
                 throw new IllegalArgumentException(structure + ": no frames");
             }

@@ -1,6 +1,5 @@
 package org.e3j.graph;
 
-import it.unimi.dsi.fastutil.ints.IntArrays;
 import java.util.Arrays;
 import java.util.List;
 
@@ -343,7 +342,7 @@ public final class Graph {
             final boolean intKey = shifts != null;
             final double[] svk = sv;
             int[] perm = identity(e);
-            IntArrays.mergeSort(perm, (p, q) -> {
+            IndexSort.mergeSort(perm, (p, q) -> {
                 int c = Integer.compare(r[p], r[q]);
                 if (c != 0) {
                     return c;

@@ -420,7 +420,7 @@ final class PairSearch {
         }
         int[] snd = e.senders;
         int[] sh = e.shifts;
-        it.unimi.dsi.fastutil.ints.IntArrays.mergeSort(perm, (p, q) -> compare(snd[p], sh[3 * p], sh[3 * p + 1],
+        IndexSort.mergeSort(perm, (p, q) -> compare(snd[p], sh[3 * p], sh[3 * p + 1],
                 sh[3 * p + 2], snd[q], sh[3 * q], sh[3 * q + 1], sh[3 * q + 2]));
         int[] s2 = new int[len];
         int[] h2 = new int[3 * len];

@@ -5,18 +5,24 @@ import java.lang.System.Logger.Level;
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
 import java.util.Optional;
+import org.e3j.engine.E3jException;
 
 /**
  * Picks the {@link Kernels} implementation once per JVM, in the manner of Lucene's
- * VectorizationProvider: the vector kernels when they can run fast, else the scalar twin with
- * <em>one</em> logged warning that says why and how to fix it.
+ * VectorizationProvider: the vector kernels when they can run fast.
  *
  * <p>{@code -De3j.kernels=auto|vector|scalar} (default {@code auto}). {@code scalar} always picks the
- * scalar kernels (logged at INFO); {@code vector} insists on the vector kernels even when the JIT
- * looks unsuitable (-Xint, C1 only), but still falls back (with the warning) if the module is
- * missing. VectorKernels is touched only after a module check and inside a {@link LinkageError}
- * catch, so this class loads and works on a JVM started without
- * {@code --add-modules jdk.incubator.vector}.
+ * scalar kernels (logged at DEBUG); {@code vector} insists on the vector kernels even when the JIT
+ * looks unsuitable (-Xint, C1 only).
+ *
+ * <p>A JVM started without {@code --add-modules jdk.incubator.vector} is a configuration mistake
+ * that costs a factor of ~5 and is easy to miss, so {@link #get()} <em>refuses</em> it with an
+ * {@link E3jException} that says how to fix it, unless {@code -De3j.kernels=scalar} asks for the
+ * scalar kernels. The other reasons to fall back (the JIT is off or C1 only, a CPU with fewer than
+ * 4 float lanes, the vector kernels fail to link) fall back to the scalar twin with one warning
+ * printed on stderr (not logged: a logging set-up must not hide it), once per JVM. VectorKernels is touched only after a module check
+ * and inside a {@link LinkageError} catch, so this class loads and works on a JVM started without
+ * the module.
  */
 public final class KernelProvider {
 
@@ -25,12 +31,35 @@ public final class KernelProvider {
 
     private static final Logger LOG = System.getLogger(KernelProvider.class.getName());
 
-    private static final Kernels INSTANCE = choose();
+    /** The kernels of this JVM, or null when {@link #REFUSAL} says why there are none. */
+    private static final Kernels INSTANCE;
+    private static final String REFUSAL;
+
+    static {
+        String wanted = System.getProperty(PROPERTY, "auto").trim().toLowerCase(Locale.ROOT);
+        String missing = unavailableReason();
+        if (missing != null && !wanted.equals("scalar")) {
+            INSTANCE = null;
+            REFUSAL = "e3j's fast engine needs the Vector API, but " + missing + " (JVM flag), or, to run the "
+                    + "scalar kernels (about 5 times slower) on purpose, -D" + PROPERTY + "=scalar";
+        } else {
+            INSTANCE = choose(wanted);
+            REFUSAL = null;
+        }
+    }
 
     private KernelProvider() {}
 
-    /** The kernels of this JVM, chosen once. */
+    /**
+     * The kernels of this JVM, chosen once.
+     *
+     * @throws E3jException if the jdk.incubator.vector module is absent and {@code -De3j.kernels=scalar}
+     *     was not given (the message says how to fix it)
+     */
     public static Kernels get() {
+        if (INSTANCE == null) {
+            throw new E3jException(REFUSAL);
+        }
         return INSTANCE;
     }
 
@@ -68,8 +97,7 @@ public final class KernelProvider {
         return VectorKernels.INSTANCE;
     }
 
-    private static Kernels choose() {
-        String wanted = System.getProperty(PROPERTY, "auto").trim().toLowerCase(Locale.ROOT);
+    private static Kernels choose(String wanted) {
         if (wanted.equals("scalar")) {
             LOG.log(Level.DEBUG, "e3j kernels: scalar (requested by -D" + PROPERTY + "=scalar)");
             return ScalarKernels.INSTANCE;
@@ -93,8 +121,10 @@ public final class KernelProvider {
         if (vector == null) {
             String note = wanted.equals("auto") || wanted.equals("vector") ? ""
                     : " (unknown value -D" + PROPERTY + "=" + wanted + " treated as auto)";
-            LOG.log(Level.WARNING, "e3j kernels: falling back to the scalar kernels, which are several times "
-                    + "slower, because " + why + note + ".");
+            String warning = "e3j kernels: falling back to the scalar kernels, which are several times "
+                    + "slower, because " + why + note + ".";
+            // On stderr, not through a logger: a logging set-up that hides WARNINGs must not hide a 5x slow-down.
+            System.err.println("WARNING: " + warning);
             return ScalarKernels.INSTANCE;
         }
         LOG.log(Level.DEBUG, "e3j kernels: " + vector.name() + " (jdk.incubator.vector, "

@@ -48,6 +48,12 @@ class KernelProviderTest {
     }
 
     private static Run probe(String... jvmArgs) throws IOException, InterruptedException {
+        Run run = run(jvmArgs);
+        assertTrue(run.stdout.contains("check=6.0"), run.toString());
+        return run;
+    }
+
+    private static Run run(String... jvmArgs) throws IOException, InterruptedException {
         Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
         String cp;
         try {
@@ -68,17 +74,26 @@ class KernelProviderTest {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "probe JVM hung");
         Run run = new Run(new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
         assertEquals(0, p.exitValue(), "probe failed: " + run);
-        assertTrue(run.stdout.contains("check=6.0"), run.toString());
         return run;
     }
 
+    /** A JVM without the module is refused (it would be ~5x slower, easy to miss), saying how to fix it. */
     @Test
-    void withoutTheModuleFallsBackWithExactlyOneWarning() throws Exception {
-        Run run = probe();
+    void withoutTheModuleRefusesAndSaysHowToFixIt() throws Exception {
+        Run run = run();
+        assertTrue(run.stdout.contains("refused: "), run.toString());
+        assertTrue(run.stdout.contains("--add-modules jdk.incubator.vector"), run.toString());
+        assertTrue(run.stdout.contains("-De3j.kernels=scalar"), run.toString());
+        assertEquals(0, run.count("chosen="), run.toString());
+    }
+
+    /** Asked for, the scalar kernels run without the module, and without a warning. */
+    @Test
+    void withoutTheModuleScalarWhenAskedFor() throws Exception {
+        Run run = probe("-De3j.kernels=scalar");
         assertTrue(run.stdout.contains("chosen=scalar"), run.toString());
         assertTrue(run.stdout.contains("vectorPresent=false"), run.toString());
-        assertEquals(1, run.count("falling back"), run.toString());
-        assertTrue(run.stderr.contains("--add-modules jdk.incubator.vector"), run.toString());
+        assertEquals(0, run.count("falling back"), run.toString());
     }
 
     @Test
@@ -102,6 +117,7 @@ class KernelProviderTest {
         Run run = probe("--add-modules", "jdk.incubator.vector", "-Xint");
         assertTrue(run.stdout.contains("chosen=scalar"), run.toString());
         assertEquals(1, run.count("falling back"), run.toString());
+        assertTrue(run.stderr.contains("WARNING: e3j kernels: falling back"), run.toString());
         Run forced = probe("--add-modules", "jdk.incubator.vector", "-Xint", "-De3j.kernels=vector");
         assertTrue(forced.stdout.contains("chosen=vector-"), forced.toString());
     }

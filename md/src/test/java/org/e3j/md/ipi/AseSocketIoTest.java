@@ -28,7 +28,7 @@ class AseSocketIoTest {
         Assumptions.assumeTrue(Files.isExecutable(python) && Files.exists(script), "no ASE venv");
         Set<String> cp = new LinkedHashSet<>();
         for (Class<?> c : new Class<?>[] {LjDriverMain.class, IpiDriver.class, org.e3j.graph.Structure.class,
-            org.e3j.engine.E3jException.class, it.unimi.dsi.fastutil.ints.IntArrays.class}) {
+            org.e3j.engine.E3jException.class}) {
             cp.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
