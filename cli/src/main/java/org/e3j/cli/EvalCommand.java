@@ -3,6 +3,7 @@ package org.e3j.cli;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,12 +80,22 @@ public final class EvalCommand implements Callable<Integer> {
             while ((frame = reader.readFrame()) != null) {
                 AtomsSystem system = AtomsSystem.of(frame);
                 ff.compute(system, ForceResult.ALL, result);
-                FiniteResults.require(result, system.numAtoms(), input + " frame " + frames, "nothing written to " + output);
-                writer.write(withResults(frame, result));
+                FiniteResults.require(result, system.numAtoms(), input + " frame " + frames,
+                        "nothing written to " + output);
+                try {
+                    writer.write(withResults(frame, result));
+                } catch (UncheckedIOException e) { // disk full, file-size limit: the temporary file is dropped
+                    throw new IOException(output + ": cannot write (" + SafeOutput.reason(e.getCause())
+                            + "); nothing written", e);
+                }
                 frames++;
                 out.printf("frame %d: %d atoms, energy %.8f eV%n", frames - 1, system.numAtoms(), result.energy());
             }
-            writer.flush();
+            try {
+                writer.flush();
+            } catch (IOException e) {
+                throw new IOException(output + ": cannot write (" + SafeOutput.reason(e) + "); nothing written", e);
+            }
             file.commit();
         }
         out.printf("wrote %d frame%s to %s%n", frames, frames == 1 ? "" : "s", output);

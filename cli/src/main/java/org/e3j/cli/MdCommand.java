@@ -2,8 +2,10 @@ package org.e3j.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
@@ -102,6 +104,9 @@ public final class MdCommand implements Callable<Integer> {
         Path model = engine.modelPath();
         SafeOutput.Input[] inputs = {SafeOutput.Input.of("the structure (-s)", structure),
             SafeOutput.Input.of("the model", model)};
+        if (Files.isDirectory(output)) {
+            throw new IOException(output + ": is a directory; -o names the trajectory file");
+        }
         if (!resume && Files.exists(output)) {
             if (!force) {
                 throw new IOException(output + ": exists; --force overwrites it, --resume continues its run, "
@@ -209,6 +214,8 @@ public final class MdCommand implements Callable<Integer> {
         } catch (FileAlreadyExistsException e) {
             // created by someone else since the check above: another run started with the same -o
             throw new IOException(output + ": created by another run meanwhile; choose another -o", e);
+        } catch (NoSuchFileException | AccessDeniedException e) {
+            throw new IOException(output + ": cannot write the trajectory (" + SafeOutput.reason(e) + ")", e);
         }
     }
 

@@ -40,6 +40,12 @@ class TrajectoryProcessTest {
         return cmd;
     }
 
+    /** The command under bash's {@code ulimit -f} (KiB): a write beyond it fails with EFBIG. */
+    private static List<String> withFileSizeLimit(int kib, List<String> cmd) {
+        String quoted = String.join(" ", cmd.stream().map(s -> "'" + s.replace("'", "'\\''") + "'").toList());
+        return List.of("bash", "-c", "ulimit -f " + kib + " && exec " + quoted);
+    }
+
     private Process start(String name, List<String> cmd) throws IOException {
         return new ProcessBuilder(cmd).directory(dir.toFile()).redirectOutput(dir.resolve(name + ".out").toFile())
                 .redirectError(dir.resolve(name + ".err").toFile()).start();
@@ -109,10 +115,8 @@ class TrajectoryProcessTest {
     @Test
     void aFailedWriteLeavesWholeFramesAndSaysWhyInOneLine() throws Exception {
         Path traj = dir.resolve("big.xyz");
-        List<String> cmd = java(md(traj, 500));
-        String quoted = String.join(" ", cmd.stream().map(s -> "'" + s.replace("'", "'\\''") + "'").toList());
-        // 48 KiB per file: room for a few frames of 32 atoms (about 8 KB each), not for 501
-        Process p = start("limited", List.of("bash", "-c", "ulimit -f 48 && exec " + quoted));
+        // 48 KiB per file: room for a few frames of 32 atoms (about 6.5 KB each), not for 501
+        Process p = start("limited", withFileSizeLimit(48, java(md(traj, 500))));
         int status = await(p);
         String err = err("limited");
         assertEquals(1, status, err);
@@ -133,5 +137,24 @@ class TrajectoryProcessTest {
         String out = new String(ase.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertEquals(0, await(ase), out);
         assertEquals(Integer.toString(frames.size()), out);
+    }
+
+    @Test
+    void anEvalThatCannotWriteKeepsTheEarlierOutputAndSaysWhyInOneLine() throws Exception {
+        Path many = dir.resolve("many.xyz");
+        Frame f = Frame.of(OutputSafetyTest.crystalStructure());
+        ExtXyz.write(many, java.util.Collections.nCopies(40, f)); // about 10 KB of results per frame
+        Path out = Files.writeString(dir.resolve("out.xyz"), "an earlier result\n");
+        Process p = start("eval", withFileSizeLimit(64, java("eval", many.toString(), "-o", out.toString(), "-m",
+                CliProcessTest.MODEL.toString())));
+        int status = await(p);
+        String err = err("eval");
+        assertEquals(1, status, err);
+        assertTrue(err.startsWith("e3j: " + out + ": cannot write (File too large)"), err);
+        assertEquals(1, err.strip().lines().count(), err);
+        assertEquals("an earlier result\n", Files.readString(out));
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            assertEquals(List.of(), files.filter(x -> x.toString().endsWith(".tmp")).toList());
+        }
     }
 }

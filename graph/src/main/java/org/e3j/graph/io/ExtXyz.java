@@ -33,8 +33,12 @@ public final class ExtXyz {
     public static void write(Path path, List<Frame> frames) throws IOException {
         try (SafeOutput file = SafeOutput.create(path)) {
             ExtXyzWriter w = new ExtXyzWriter(new OutputStreamWriter(file.stream(), StandardCharsets.UTF_8));
-            for (Frame f : frames) {
-                w.write(f);
+            try {
+                for (Frame f : frames) {
+                    w.write(f);
+                }
+            } catch (UncheckedIOException e) {
+                throw new IOException(path + ": cannot write (" + SafeOutput.reason(e.getCause()) + ")", e);
             }
             w.flush();
             file.commit();

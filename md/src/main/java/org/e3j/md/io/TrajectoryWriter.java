@@ -209,7 +209,7 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
         try {
             channel.truncate(committedSize);
             channel.position(committedSize);
-            return frames == 0 && committedSize == 0 ? "the file is empty"
+            return committedSize == 0 ? "no frame could be written"
                     : "the file ends with the last complete frame (" + committedSize + " bytes)";
         } catch (IOException e) {
             return "and it could not be cut back to the last complete frame at " + committedSize + " bytes ("
