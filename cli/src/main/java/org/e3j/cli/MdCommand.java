@@ -151,12 +151,7 @@ public final class MdCommand implements Callable<Integer> {
         };
         int n = system.numAtoms();
         TrajectoryWriter.Options frames = new TrajectoryWriter.Options(true, false); // momenta: --resume needs them
-        TrajectoryWriter.Mode mode = resume ? TrajectoryWriter.Mode.APPEND
-                : force ? TrajectoryWriter.Mode.OVERWRITE : TrajectoryWriter.Mode.CREATE;
-        try (ForceField ff = engine.open(); TrajectoryWriter traj = openTrajectory(output, frames, mode)) {
-            if (from != null && traj.size() != from.size()) {
-                throw new IOException(output + ": changed while it was being read (another run writing it?)");
-            }
+        try (ForceField ff = engine.open(); TrajectoryWriter traj = openTrajectory(output, frames, from)) {
             ForceResult result = new ForceResult(n);
             MdRun run = new MdRun(system, ff, integrator, result);
             if (from != null) {
@@ -207,10 +202,14 @@ public final class MdCommand implements Callable<Integer> {
         return Figures.sibling(trajectory, ".png");
     }
 
-    private static TrajectoryWriter openTrajectory(Path output, TrajectoryWriter.Options options,
-            TrajectoryWriter.Mode mode) throws IOException {
+    private TrajectoryWriter openTrajectory(Path output, TrajectoryWriter.Options options, TrajectoryResume from)
+            throws IOException {
         try {
-            return TrajectoryWriter.open(output, options, mode);
+            if (from != null) {
+                return TrajectoryWriter.append(output, options, from.size());
+            }
+            return TrajectoryWriter.open(output, options,
+                    force ? TrajectoryWriter.Mode.OVERWRITE : TrajectoryWriter.Mode.CREATE);
         } catch (FileAlreadyExistsException e) {
             // created by someone else since the check above: another run started with the same -o
             throw new IOException(output + ": created by another run meanwhile; choose another -o", e);

@@ -104,6 +104,11 @@ class TrajectoryProcessTest {
             Process second = start("second", java(md(shared, 4, "--force")));
             assertEquals(1, await(second));
             assertTrue(err("second").contains("another run is writing this trajectory"), err("second"));
+            List<String> resume = new ArrayList<>(List.of("md", "-m", CliProcessTest.MODEL.toString(), "--steps", "4",
+                    "--quiet", "--resume", "-o", shared.toString()));
+            Process third = start("third", java(resume.toArray(String[]::new)));
+            assertEquals(1, await(third));
+            assertTrue(err("third").contains("another run is writing this trajectory"), err("third"));
             assertTrue(first.isAlive(), "the first run goes on");
         } finally {
             first.destroy(); // SIGTERM: the trajectory keeps whole frames

@@ -26,12 +26,13 @@ import org.e3j.md.MdException;
  * @param step   its {@code step}
  * @param timeFs its {@code time}, fs
  * @param frames how many frames the file holds
- * @param size   the file's size when it was read, bytes (the appending writer checks it is unchanged)
+ * @param size   the file's size when it was read, bytes ({@link TrajectoryWriter#append} checks it is unchanged)
  */
 public record TrajectoryResume(Frame frame, long step, double timeFs, long frames, long size) {
 
     /** Reads the whole file (every frame is parsed, so a damaged one is found now) and keeps the last. */
     public static TrajectoryResume read(Path path) throws IOException {
+        TrajectoryWriter.checkNotBeingWritten(path);
         long size = Files.size(path);
         Frame last = null;
         long count = 0;

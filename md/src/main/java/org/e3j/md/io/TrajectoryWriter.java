@@ -40,7 +40,9 @@ import org.e3j.md.MdRun;
  * file is truncated back to the end of the previous frame and the {@link MdException} names the
  * file, the step and the reason. The file is locked for writing while open (an advisory lock that
  * every e3j honours): a second run writing the same trajectory fails at {@link #open} instead of
- * interleaving its frames with the first one's.
+ * interleaving its frames with the first one's. (The lock is the operating system's record lock,
+ * held per process: within one JVM, another channel on the same file that is closed drops it, so
+ * a program must not open a trajectory it is writing elsewhere.)
  *
  * <p>Use it directly or as an observer: {@code run.observeWithStress(10, writer)}.
  * Writing allocates (strings, a {@link Frame}); it is I/O, done every k steps.
@@ -86,7 +88,8 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
         this.mode = null;
     }
 
-    private TrajectoryWriter(Path path, FileChannel channel, FileLock lock, Mode mode, Options options) throws IOException {
+    private TrajectoryWriter(Path path, FileChannel channel, FileLock lock, Mode mode, Options options)
+            throws IOException {
         this.options = options == null ? Options.DEFAULT : options;
         this.text = new StringWriter(1 << 16);
         this.out = new ExtXyzWriter(text);
@@ -110,6 +113,11 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
      * @throws IOException naming the file when another process holds its lock
      */
     public static TrajectoryWriter open(Path path, Options options, Mode mode) throws IOException {
+        return open(path, options, mode, -1);
+    }
+
+    /** As {@link #open(Path, Options, Mode)}; with {@code expectedSize >= 0}, refuses a file of another size. */
+    private static TrajectoryWriter open(Path path, Options options, Mode mode, long expectedSize) throws IOException {
         FileChannel ch = switch (mode) {
             case CREATE -> FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             case OVERWRITE -> FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -128,7 +136,12 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
             }
             if (mode == Mode.OVERWRITE) {
                 ch.truncate(0);
-            } else if (mode == Mode.APPEND) {
+            }
+            if (expectedSize >= 0 && ch.size() != expectedSize) {
+                throw new IOException(path + ": changed while it was being read (" + expectedSize + " bytes, now "
+                        + ch.size() + "): another run writing it?");
+            }
+            if (mode == Mode.APPEND) {
                 endWithNewline(ch);
             }
             ch.position(ch.size());
@@ -136,6 +149,36 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
+        }
+    }
+
+    /**
+     * Continues a trajectory that was {@code expectedSize} bytes long when it was read
+     * ({@link TrajectoryResume#size()}): refused, once locked, if it has changed since.
+     */
+    public static TrajectoryWriter append(Path path, Options options, long expectedSize) throws IOException {
+        if (expectedSize < 0) {
+            throw new IllegalArgumentException("negative file size " + expectedSize);
+        }
+        return open(path, options, Mode.APPEND, expectedSize);
+    }
+
+    /**
+     * Fails, naming the file, when a writer holds its lock now (so that a reader about to continue a
+     * trajectory does not mistake another run's frame in progress for damage).
+     */
+    public static void checkNotBeingWritten(Path path) throws IOException {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            FileLock lock;
+            try {
+                lock = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                throw new IOException(path + ": another run is writing this trajectory (it is locked)");
+            }
+            lock.release();
         }
     }
 

@@ -158,9 +158,14 @@ class TrajectoryWriterTest {
         assertEquals(10, from.step());
         assertEquals(20.0, from.timeFs(), 0);
         assertEquals(3, from.frames());
-        try (TrajectoryWriter w = TrajectoryWriter.open(parts, withMomenta, TrajectoryWriter.Mode.APPEND)) {
-            assertEquals(from.size(), w.size());
-            MdRun run = new MdRun(from.system(), LennardJones.argon(), new VelocityVerlet(2.0)).continueFrom(10, 20.0);
+        // a file whose last line lost its line break is still continued (the break is added first)
+        Files.writeString(parts, Files.readString(parts).stripTrailing());
+        assertThrows(java.io.IOException.class, () -> TrajectoryWriter.append(parts, withMomenta, from.size()).close(),
+                "changed since it was read");
+        TrajectoryResume again = TrajectoryResume.read(parts);
+        try (TrajectoryWriter w = TrajectoryWriter.append(parts, withMomenta, again.size())) {
+            assertEquals(again.size() + 1, w.size());
+            MdRun run = new MdRun(again.system(), LennardJones.argon(), new VelocityVerlet(2.0)).continueFrom(10, 20.0);
             run.observe(5, r -> {
                 if (r.step() != 10) {
                     w.observe(r);
