@@ -63,19 +63,19 @@ public final class MdCommand implements Callable<Integer> {
     double friction;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", defaultValue = "e3j-md.xyz",
-            description = {"trajectory (extended XYZ, default ${DEFAULT-VALUE}); an existing one is refused unless",
-                "--force or --resume; the plot goes beside it (same name, .png)"})
+            description = "trajectory (extended XYZ, default ${DEFAULT-VALUE}); an existing one is refused unless "
+                    + "--force or --resume; the plot goes beside it (same name, .png)")
     Path output;
 
     @Option(names = "--force", description = "overwrite an existing trajectory (and its plot)")
     boolean force;
 
-    @Option(names = "--resume", description = {"continue the run in the trajectory (-o) from its last frame: positions,",
-            "velocities (momenta), cell, step and time; appends --steps more steps to it"})
+    @Option(names = "--resume", description = "continue the run in the trajectory (-o) from its last frame: positions, "
+            + "velocities (momenta), cell, step and time; appends --steps more steps to it")
     boolean resume;
 
-    @Option(names = "--new-velocities", description = {"draw Maxwell-Boltzmann velocities at --temperature even when the",
-            "structure (-s) carries momenta or velocities (default: those are the initial velocities)"})
+    @Option(names = "--new-velocities", description = "draw Maxwell-Boltzmann velocities at --temperature even when the "
+            + "structure (-s) carries momenta or velocities (default: those are the initial velocities)")
     boolean newVelocities;
 
     @Option(names = "--every", paramLabel = "K", defaultValue = "10", description = "write a frame every K steps")
