@@ -10,7 +10,9 @@ import org.e3j.graph.StructureException;
  * <p>Observers receive this run and read {@link #step()}, {@link #timeFs()},
  * {@link #temperature()}, {@link #potentialEnergy()}, {@link #kineticEnergy()},
  * {@link #totalEnergy()}, {@link #drift()}, {@link #system()} and {@link #result()}; nothing is
- * allocated to call them. Step 0 (the initial state) is observed by the first {@link #run(long)}.
+ * allocated to call them. Step 0 (the initial state) is observed by the first {@link #run(long)};
+ * a run that {@link #continueFrom continues} an earlier one starts counting at that run's last step
+ * and time instead.
  * An observer registered with {@link #observeWithStress} makes the run request the stress on the
  * steps it observes, and only on those.
  *
