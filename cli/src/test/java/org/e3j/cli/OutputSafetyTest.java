@@ -156,6 +156,55 @@ class OutputSafetyTest {
         assertNull(got.info().get("free_energy"));
     }
 
+    /** The same through ASE: a file ASE wrote (with an earlier calculator's results) in, ASE reading ours out. */
+    @Test
+    void evalOfAnAseFileKeepsWhatAseWroteAndAseReadsOurResults() throws Exception {
+        Path python = Path.of(System.getProperty("e3j.python", "../python/.venv/bin/python")).toAbsolutePath()
+                .normalize();
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(python), "no ASE venv");
+        Path in = dir.resolve("ase.xyz");
+        Path out = dir.resolve("ase-eval.xyz");
+        String write = String.join("\n",
+                "import sys, numpy as np",
+                "from ase.io import read, write",
+                "from ase.calculators.singlepoint import SinglePointCalculator",
+                "a = read(sys.argv[1])",
+                "a.info['config_type'] = 'bulk'",
+                "a.set_tags(np.arange(len(a)) % 3)",
+                "a.set_initial_charges(np.linspace(-1, 1, len(a)))",
+                "a.calc = SinglePointCalculator(a, energy=5.0, free_energy=4.0, forces=np.ones((len(a), 3)))",
+                "write(sys.argv[2], a, format='extxyz')");
+        assertEquals("", python(python, write, crystal.toString(), in.toString()));
+        Run r = e3j("eval", in.toString(), "-o", out.toString(), "-m", MODEL.toString(), "--engine", "reference");
+        assertEquals(0, r.status(), r.err());
+        Frame ours = ExtXyz.read(out).get(0);
+        String check = String.join("\n",
+                "import sys, numpy as np",
+                "from ase.io import read",
+                "a = read(sys.argv[1])",
+                "assert a.info['config_type'] == 'bulk', a.info",
+                "assert list(a.get_tags()) == list(np.arange(len(a)) % 3), a.get_tags()",
+                "assert np.allclose(a.get_initial_charges(), np.linspace(-1, 1, len(a)))",
+                "fe = a.calc.results.get('free_energy')",
+                "print(repr(float(a.get_potential_energy())), repr(float(a.get_forces()[3, 1])),"
+                        + " repr(float(a.get_stress()[5])), repr(None if fe is None else float(fe)))");
+        String[] got = python(python, check, out.toString()).split(" ");
+        assertEquals(ours.energy(), Double.parseDouble(got[0]), 0);
+        assertEquals(ours.forces()[10], Double.parseDouble(got[1]), 0);
+        assertEquals(ours.stress()[5], Double.parseDouble(got[2]), 1e-15);
+        // ASE's SinglePointCalculator reports free_energy = energy when none is given: not the stale 4.0
+        assertNotEquals("4.0", got[3]);
+    }
+
+    private static String python(Path python, String script, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(python.toString(), "-c", script));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        assertEquals(0, p.waitFor(), out);
+        return out;
+    }
+
     // ---- finding 11: non-finite results are refused, nothing written ----
 
     @Test
