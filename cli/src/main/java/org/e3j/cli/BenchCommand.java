@@ -71,7 +71,11 @@ public final class BenchCommand implements Callable<Integer> {
         int flags = energyOnly ? ForceResult.ENERGY
                 : ForceResult.ENERGY | ForceResult.FORCES | (system.isPeriodic() ? ForceResult.STRESS : 0);
         ForceResult result = new ForceResult(system.numAtoms());
+        String where = structure != null ? structure.toString() : "the built-in fcc Cu crystal";
         try (ForceField ff = engine.open()) {
+            // A benchmark of a model that returns NaN measures nothing: refuse before the warm-up.
+            ff.compute(system, flags, result);
+            FiniteResults.require(result, system.numAtoms(), where, "nothing to measure");
             long end = System.nanoTime() + (long) (warmup * 1e9);
             long warm = 0;
             do {
@@ -86,6 +90,7 @@ public final class BenchCommand implements Callable<Integer> {
                 ff.compute(system, flags, result);
                 samples[count++] = System.nanoTime() - t0;
             }
+            FiniteResults.require(result, system.numAtoms(), where, "nothing to measure"); // the energy printed below
             long[] s = Arrays.copyOf(samples, count);
             Arrays.sort(s);
             double min = s[0] / 1e3;

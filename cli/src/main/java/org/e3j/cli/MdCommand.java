@@ -2,20 +2,29 @@ package org.e3j.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.e3j.cli.viz.EnergyPlot;
 import org.e3j.cli.viz.EnergySeries;
 import org.e3j.cli.viz.Figures;
+import org.e3j.graph.io.ExtXyzReader;
+import org.e3j.graph.io.Frame;
+import org.e3j.graph.io.SafeOutput;
 import org.e3j.md.AtomsSystem;
 import org.e3j.md.ForceField;
 import org.e3j.md.ForceResult;
 import org.e3j.md.Integrator;
 import org.e3j.md.LangevinBaoab;
+import org.e3j.md.MdException;
 import org.e3j.md.MdRun;
 import org.e3j.md.Thermo;
 import org.e3j.md.VelocityVerlet;
+import org.e3j.md.io.TrajectoryResume;
 import org.e3j.md.io.TrajectoryWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -54,8 +63,20 @@ public final class MdCommand implements Callable<Integer> {
     double friction;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", defaultValue = "e3j-md.xyz",
-            description = "trajectory (extended XYZ, default ${DEFAULT-VALUE})")
+            description = "trajectory (extended XYZ, default ${DEFAULT-VALUE}); an existing one is refused unless "
+                    + "--force or --resume; the plot goes beside it (same name, .png)")
     Path output;
+
+    @Option(names = "--force", description = "overwrite an existing trajectory (and its plot)")
+    boolean force;
+
+    @Option(names = "--resume", description = "continue the run in the trajectory (-o) from its last frame: positions, "
+            + "velocities (momenta), cell, step and time; appends --steps more steps to it")
+    boolean resume;
+
+    @Option(names = "--new-velocities", description = "draw Maxwell-Boltzmann velocities at --temperature even when the "
+            + "structure (-s) carries momenta or velocities (default: those are the initial velocities)")
+    boolean newVelocities;
 
     @Option(names = "--every", paramLabel = "K", defaultValue = "10", description = "write a frame every K steps")
     int every;
@@ -75,32 +96,82 @@ public final class MdCommand implements Callable<Integer> {
         if (steps < 0 || timestep <= 0 || !(temperature >= 0) || every < 1) {
             throw new IllegalArgumentException("--steps must be >= 0, --timestep > 0, --temperature >= 0, --every >= 1");
         }
-        AtomsSystem system = structure != null ? Structures.firstFrame(structure)
-                : Structures.fccCopper(4, Structures.CU_LATTICE);
-        SplittableRandom rng = new SplittableRandom(seed);
-        // A perfect crystal starts at its potential minimum: in NVE half of the kinetic energy flows
-        // into the potential (equipartition), so the built-in crystal starts at 2T to settle near T.
-        boolean perfectLattice = structure == null && ensemble.equals("nve");
-        Thermo.maxwellBoltzmann(system, perfectLattice ? 2 * temperature : temperature, rng, true);
+        if (resume && (structure != null || force || newVelocities)) {
+            throw new IllegalArgumentException("--resume continues from the trajectory's last frame, velocities included: "
+                    + "it cannot be combined with -s, --force or --new-velocities");
+        }
+        Path plot = plotBeside(output);
+        Path model = engine.modelPath();
+        SafeOutput.Input[] inputs = {SafeOutput.Input.of("the structure (-s)", structure),
+            SafeOutput.Input.of("the model", model)};
+        if (Files.isDirectory(output)) {
+            throw new IOException(output + ": is a directory; -o names the trajectory file");
+        }
+        if (!resume && Files.exists(output)) {
+            if (!force) {
+                throw new IOException(output + ": exists; --force overwrites it, --resume continues its run, "
+                        + "or choose another -o");
+            }
+            SafeOutput.checkNotAnInput(output, inputs);
+        }
+        if (resume && !Files.exists(output)) {
+            throw new IOException(output + ": no such trajectory to --resume");
+        }
+        SafeOutput.checkNotAnInput(plot, inputs);
+
+        TrajectoryResume from = resume ? TrajectoryResume.read(output) : null;
+        AtomsSystem system;
+        String velocitiesFrom;
+        if (from != null) {
+            system = from.system();
+            velocitiesFrom = "continued from step " + from.step() + " of " + output + " (" + from.frames() + " frames)";
+        } else {
+            Frame start = structure != null ? firstFrame(structure) : null;
+            system = start != null ? AtomsSystem.of(start) : Structures.fccCopper(4, Structures.CU_LATTICE);
+            boolean carriesVelocities = start != null
+                    && (start.arrays().containsKey("momenta") || start.arrays().containsKey("velocities"));
+            if (carriesVelocities && !newVelocities) {
+                velocitiesFrom = "initial velocities from the momenta of " + structure;
+            } else {
+                // A perfect crystal starts at its potential minimum: in NVE half of the kinetic energy flows
+                // into the potential (equipartition), so the built-in crystal starts at 2T to settle near T.
+                boolean perfectLattice = structure == null && ensemble.equals("nve");
+                double t0 = perfectLattice ? 2 * temperature : temperature;
+                Thermo.maxwellBoltzmann(system, t0, new SplittableRandom(seed), true);
+                velocitiesFrom = "Maxwell-Boltzmann velocities at " + t0 + " K";
+            }
+        }
+        long startStep = from != null ? from.step() : 0;
+        // A continued Langevin run must not replay the noise of the segment before it.
+        long noiseSeed = seed ^ (startStep * 0x9E3779B97F4A7C15L);
         Integrator integrator = switch (ensemble) {
             case "nve" -> new VelocityVerlet(timestep);
-            case "nvt" -> new LangevinBaoab(timestep, temperature, friction, seed);
+            case "nvt" -> new LangevinBaoab(timestep, temperature, friction, noiseSeed);
             default -> throw new IllegalArgumentException("--ensemble must be nve or nvt, got " + ensemble);
         };
         int n = system.numAtoms();
-        try (ForceField ff = engine.open();
-                TrajectoryWriter traj = TrajectoryWriter.open(output, TrajectoryWriter.Options.DEFAULT)) {
+        TrajectoryWriter.Options frames = new TrajectoryWriter.Options(true, false); // momenta: --resume needs them
+        try (ForceField ff = engine.open(); TrajectoryWriter traj = openTrajectory(output, frames, from)) {
             ForceResult result = new ForceResult(n);
             MdRun run = new MdRun(system, ff, integrator, result);
-            Progress progress = new Progress(out, steps, quiet);
-            run.observeWithStress(every, traj);
+            if (from != null) {
+                run.continueFrom(from.step(), from.timeFs());
+            }
+            Progress progress = new Progress(out, startStep, steps, quiet);
+            // A continued run's first state is the trajectory's last frame already.
+            run.observeWithStress(every, r -> {
+                if (from == null || r.step() != startStep) {
+                    traj.observe(r);
+                }
+            });
             EnergySeries.Recorder energies = new EnergySeries.Recorder();
             run.observe(every, energies);
             long liveEvery = Math.max(1, Math.min(every, Math.max(1, steps / 100)));
             run.observe((int) liveEvery, progress::update);
             out.printf("e3j md: %d atoms, %s, %s, dt = %s fs, %d steps, T0 = %s K, model %s (%s engine, %d thread%s)%n",
-                    n, ensemble.toUpperCase(), integrator, timestep, steps, temperature, engine.modelPath(), engine.engine,
+                    n, ensemble.toUpperCase(), integrator, timestep, steps, temperature, model, engine.engine,
                     engine.threads, engine.threads == 1 ? "" : "s");
+            out.printf("%s%n", velocitiesFrom);
             long t0 = System.nanoTime();
             run.run(steps);
             double seconds = (System.nanoTime() - t0) / 1e9;
@@ -108,19 +179,61 @@ public final class MdCommand implements Callable<Integer> {
             double stepsPerSecond = steps / Math.max(seconds, 1e-9);
             double nsPerDay = stepsPerSecond * timestep * 1e-6 * 86400.0;
             out.printf("done: %d steps in %.2f s: %.1f steps/s, %.3f ns/day; drift %.3e eV/atom (Etot %.6f -> %.6f eV); "
-                    + "%d frames in %s%n", steps, seconds, stepsPerSecond, nsPerDay, run.drift(),
-                    run.totalEnergy() - run.drift() * n, run.totalEnergy(), traj.frames(), output);
-            Path plot = Figures.sibling(output, ".png");
+                    + "%d frames %s %s%n", steps, seconds, stepsPerSecond, nsPerDay, run.drift(),
+                    run.totalEnergy() - run.drift() * n, run.totalEnergy(), traj.frames(),
+                    from != null ? "appended to" : "in", output);
             EnergyPlot.write(energies.series(output.getFileName().toString()), plot, 1000, 700,
-                    "e3j md: " + n + " atoms, " + ensemble.toUpperCase() + ", dt = " + timestep + " fs");
-            out.printf("energy and temperature plot: %s%n", plot);
+                    "e3j md: " + n + " atoms, " + ensemble.toUpperCase() + ", dt = " + timestep + " fs"
+                    + (from != null ? ", from step " + startStep : ""), inputs);
+            out.printf("energy and temperature plot: %s%s%n", plot,
+                    from != null ? " (this part; e3j plot " + output + " draws the whole run)" : "");
         }
         return 0;
+    }
+
+    /** The plot's name: the trajectory's with .png, which must not be the trajectory's own name. */
+    static Path plotBeside(Path trajectory) {
+        String name = trajectory.getFileName() == null ? "" : trajectory.getFileName().toString();
+        String lower = name.toLowerCase(java.util.Locale.ROOT);
+        if (lower.endsWith(".png") || lower.endsWith(".svg")) {
+            throw new IllegalArgumentException("-o " + trajectory + ": the trajectory is extended XYZ, not a picture; "
+                    + "name it .xyz (its energy plot is written beside it, with .png)");
+        }
+        return Figures.sibling(trajectory, ".png");
+    }
+
+    private TrajectoryWriter openTrajectory(Path output, TrajectoryWriter.Options options, TrajectoryResume from)
+            throws IOException {
+        try {
+            if (from != null) {
+                return TrajectoryWriter.append(output, options, from.size());
+            }
+            return TrajectoryWriter.open(output, options,
+                    force ? TrajectoryWriter.Mode.OVERWRITE : TrajectoryWriter.Mode.CREATE);
+        } catch (FileAlreadyExistsException e) {
+            // created by someone else since the check above: another run started with the same -o
+            throw new IOException(output + ": created by another run meanwhile; choose another -o", e);
+        } catch (NoSuchFileException | AccessDeniedException e) {
+            throw new IOException(output + ": cannot write the trajectory (" + SafeOutput.reason(e) + ")", e);
+        }
+    }
+
+    /** The first frame of a structure file (only that one is read). */
+    private static Frame firstFrame(Path file) throws IOException {
+        try (ExtXyzReader r = ExtXyzReader.open(file)) {
+            Frame f = r.readFrame();
+            if (f == null) {
+                throw new MdException(file + ": no frames");
+            }
+            return f;
+        }
     }
 
     /** A progress bar plus a live line of step, time, T, Etot and drift, redrawn in place. */
     static final class Progress {
         private final PrintWriter out;
+        /** The step the run starts from (not 0 when it continues a trajectory). */
+        private final long first;
         private final long total;
         private final boolean quiet;
         /** On a terminal the line is redrawn in place; into a file or pipe, one line per tenth of the run. */
@@ -128,8 +241,9 @@ public final class MdCommand implements Callable<Integer> {
         private long lastPrintNanos;
         private long lastTenth = -1;
 
-        Progress(PrintWriter out, long total, boolean quiet) {
+        Progress(PrintWriter out, long first, long total, boolean quiet) {
             this.out = out;
+            this.first = first;
             this.total = total;
             this.quiet = quiet;
         }
@@ -139,7 +253,7 @@ public final class MdCommand implements Callable<Integer> {
                 return;
             }
             if (!terminal) {
-                long tenth = total == 0 ? 10 : 10 * run.step() / total;
+                long tenth = total == 0 ? 10 : 10 * (run.step() - first) / total;
                 if (tenth != lastTenth) {
                     lastTenth = tenth;
                     out.println(line(run));
@@ -147,7 +261,7 @@ public final class MdCommand implements Callable<Integer> {
                 return;
             }
             long now = System.nanoTime();
-            if (run.step() != total && now - lastPrintNanos < 200_000_000L) {
+            if (run.step() - first != total && now - lastPrintNanos < 200_000_000L) {
                 return; // redraw at most 5 times a second
             }
             lastPrintNanos = now;
@@ -157,10 +271,10 @@ public final class MdCommand implements Callable<Integer> {
 
         String line(MdRun run) {
             int width = 24;
-            int filled = total == 0 ? width : (int) (width * run.step() / total);
+            int filled = total == 0 ? width : (int) (width * (run.step() - first) / total);
             String bar = "#".repeat(filled) + "-".repeat(width - filled);
             return String.format("[%s] step %d/%d  t %.1f fs  T %.1f K  Etot %.5f eV  drift %+.2e eV/atom", bar,
-                    run.step(), total, run.timeFs(), run.temperature(), run.totalEnergy(),
+                    run.step() - first, total, run.timeFs(), run.temperature(), run.totalEnergy(),
                     run.drift());
         }
 

@@ -11,6 +11,7 @@ import org.e3j.cli.viz.Figures;
 import org.e3j.graph.Structure;
 import org.e3j.graph.io.ExtXyzReader;
 import org.e3j.graph.io.Frame;
+import org.e3j.graph.io.SafeOutput;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -46,6 +47,7 @@ public final class PlotCommand implements Callable<Integer> {
         Path target = output != null ? output : Figures.sibling(trajectory, ".png");
         Figures.checkSize(width, height);
         Figures.Format.of(target);
+        SafeOutput.checkNotAnInput(target, SafeOutput.Input.of("the trajectory", trajectory)); // before the work
         List<Frame> frames;
         // Only energies are read: no close-contact check, so a run that went wrong can still be plotted.
         try (ExtXyzReader r = ExtXyzReader.open(trajectory, ExtXyzReader.Options.DEFAULT.withChecks(
@@ -57,7 +59,7 @@ public final class PlotCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("e3j plot: note: " + s.note());
         }
         EnergyPlot.write(s, target, width, height, trajectory.getFileName() + " (" + frames.get(0).structure().size()
-                + " atoms, " + s.size() + " frames)");
+                + " atoms, " + s.size() + " frames)", SafeOutput.Input.of("the trajectory", trajectory));
         out.printf("e3j plot: %d frames of %s -> %s (%dx%d)%n", s.size(), trajectory, target, width, height);
         return 0;
     }

@@ -17,6 +17,7 @@ import org.e3j.engine.so3.WignerD;
 import org.e3j.graph.Structure;
 import org.e3j.graph.io.ExtXyz;
 import org.e3j.graph.io.Frame;
+import org.e3j.graph.io.SafeOutput;
 import org.e3j.layers.model.ReferenceModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -104,7 +105,8 @@ public final class VizCommand implements Callable<Integer> {
         FeatureScene scene = FeatureScene.compute(m, numbers, positions, edges, features, channels, rot);
         PanelChart chart = FeaturePlot.chart(scene, width, height, Camera.standard(), name,
                 "random rotation R (--seed " + seed + ")");
-        FeaturePlot.write(chart, output);
+        FeaturePlot.write(chart, output, SafeOutput.Input.of("the model", modelPath),
+                SafeOutput.Input.of("the structure", structure));
         out.printf("e3j viz: %s, %d edges (%s); model %s%n", name, scene.original.edges(), edges.describe(), modelPath);
         out.printf("%s %s; drew %s%n", features, scene.irreps, scene.channels);
         out.printf("rotated copy: arrows equal R * original arrows to %.1e (relative); wrote %s (%dx%d)%n",

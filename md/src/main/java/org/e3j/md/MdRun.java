@@ -10,7 +10,9 @@ import org.e3j.graph.StructureException;
  * <p>Observers receive this run and read {@link #step()}, {@link #timeFs()},
  * {@link #temperature()}, {@link #potentialEnergy()}, {@link #kineticEnergy()},
  * {@link #totalEnergy()}, {@link #drift()}, {@link #system()} and {@link #result()}; nothing is
- * allocated to call them. Step 0 (the initial state) is observed by the first {@link #run(long)}.
+ * allocated to call them. Step 0 (the initial state) is observed by the first {@link #run(long)};
+ * a run that {@link #continueFrom continues} an earlier one starts counting at that run's last step
+ * and time instead.
  * An observer registered with {@link #observeWithStress} makes the run request the stress on the
  * steps it observes, and only on those.
  *
@@ -47,6 +49,9 @@ public final class MdRun {
 
     private boolean initialized;
     private long step;
+    /** Where the clock started: 0, or the step and time of the run this one continues. */
+    private long startStep;
+    private double startTimeFs;
     private double initialTotal;
     private double previousEpot;
     private double ekin;
@@ -107,6 +112,24 @@ public final class MdRun {
         return this;
     }
 
+    /**
+     * Continues an earlier run: step numbers and time go on from {@code step} and {@code timeFs}
+     * (the state, velocities included, is the system's). Call before the first {@link #run}.
+     * Observers see this first state as step {@code step}; the drift is measured from it.
+     */
+    public MdRun continueFrom(long step, double timeFs) {
+        if (initialized) {
+            throw new IllegalStateException("continueFrom must be called before the run starts");
+        }
+        if (step < 0 || !Double.isFinite(timeFs)) {
+            throw new IllegalArgumentException("cannot continue from step " + step + ", time " + timeFs + " fs");
+        }
+        this.step = step;
+        this.startStep = step;
+        this.startTimeFs = timeFs;
+        return this;
+    }
+
     /** Runs {@code steps} more steps (the first call also evaluates and observes step 0). */
     public void run(long steps) {
         if (steps < 0) {
@@ -127,8 +150,8 @@ public final class MdRun {
                 integrator.step(system, ff, result);
             } catch (StructureException e) {
                 int atom = system.firstNonFinite();
-                throw new MdException("MD stopped at step " + (step + 1) + " (t = " + (step + 1) * integrator.timestepFs()
-                        + " fs): " + e.getMessage(), step + 1, atom, e);
+                throw new MdException("MD stopped at step " + (step + 1) + " (t = "
+                        + (timeFs() + integrator.timestepFs()) + " fs): " + e.getMessage(), step + 1, atom, e);
             }
             step++;
             guard(true);
@@ -216,9 +239,9 @@ public final class MdRun {
         return step;
     }
 
-    /** Simulated time, fs. */
+    /** Simulated time, fs (counted from the start of the run this one continues, if any). */
     public double timeFs() {
-        return step * integrator.timestepFs();
+        return startTimeFs + (step - startStep) * integrator.timestepFs();
     }
 
     public double potentialEnergy() {

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.e3j.graph.io.SafeOutput;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.XYStyler;
@@ -48,8 +49,10 @@ public final class EnergyPlot {
         return new PanelChart(width, height, rows, cols, title, panels);
     }
 
-    public static void write(EnergySeries s, Path out, int width, int height, String title) throws IOException {
-        Figures.write(chart(s, width, height, title), out);
+    /** Writes the plot, never onto one of {@code inputs} (see {@link Figures#write}). */
+    public static void write(EnergySeries s, Path out, int width, int height, String title,
+            SafeOutput.Input... inputs) throws IOException {
+        Figures.write(chart(s, width, height, title), out, inputs);
     }
 
     private static XYChart panel(EnergySeries s, double[] y, String name, String title, String unit, Color colour,

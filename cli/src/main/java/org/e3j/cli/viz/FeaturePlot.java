@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.e3j.graph.Elements;
+import org.e3j.graph.io.SafeOutput;
 import org.knowm.xchart.AnnotationText;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
@@ -58,8 +59,8 @@ public final class FeaturePlot {
         return new PanelChart(width, height, 1, 2, null, List.of(left, right));
     }
 
-    public static void write(PanelChart chart, Path out) throws IOException {
-        Figures.write(chart, out);
+    public static void write(PanelChart chart, Path out, SafeOutput.Input... inputs) throws IOException {
+        Figures.write(chart, out, inputs);
     }
 
     /** Sizes shared by both panels so that they compare. */

@@ -2,9 +2,9 @@ package org.e3j.cli.viz;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.e3j.graph.io.SafeOutput;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.VectorGraphicsEncoder;
 import org.knowm.xchart.internal.chartpart.Chart;
@@ -57,23 +57,23 @@ public final class Figures {
         return path.resolveSibling(stem + ext);
     }
 
-    /** Writes the chart at its own size ({@code chart.getWidth() x chart.getHeight()}). */
-    public static void write(Chart<?, ?> chart, Path path) throws IOException {
+    /**
+     * Writes the chart at its own size ({@code chart.getWidth() x chart.getHeight()}): whole or not at
+     * all, through a temporary file of its own ({@link SafeOutput}), and never onto one of
+     * {@code inputs}.
+     */
+    public static void write(Chart<?, ?> chart, Path path, SafeOutput.Input... inputs) throws IOException {
         headless();
         Format format = Format.of(path);
-        Path tmp = path.resolveSibling(path.getFileName() + ".tmp");
-        try (OutputStream os = Files.newOutputStream(tmp)) {
+        try (SafeOutput file = SafeOutput.create(path, inputs)) {
+            OutputStream os = file.stream();
             switch (format) {
                 case PNG -> BitmapEncoder.saveBitmap(chart, os, BitmapEncoder.BitmapFormat.PNG);
                 case SVG -> VectorGraphicsEncoder.saveVectorGraphic(chart, os,
                         VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
                 default -> throw new IllegalStateException(format.toString());
             }
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
+            file.commit();
         }
-        // A picture appears whole or not at all.
-        Files.move(tmp, path, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 }

@@ -1,9 +1,11 @@
 package org.e3j.graph.io;
 
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.StringReader;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -27,11 +29,19 @@ public final class ExtXyz {
         return new ExtXyzReader(new StringReader(text), options).readAll();
     }
 
+    /** Writes all frames; the file appears whole or not at all ({@link SafeOutput}). */
     public static void write(Path path, List<Frame> frames) throws IOException {
-        try (ExtXyzWriter w = ExtXyzWriter.open(path)) {
-            for (Frame f : frames) {
-                w.write(f);
+        try (SafeOutput file = SafeOutput.create(path)) {
+            ExtXyzWriter w = new ExtXyzWriter(new OutputStreamWriter(file.stream(), StandardCharsets.UTF_8));
+            try {
+                for (Frame f : frames) {
+                    w.write(f);
+                }
+            } catch (UncheckedIOException e) {
+                throw new IOException(path + ": cannot write (" + SafeOutput.reason(e.getCause()) + ")", e);
             }
+            w.flush();
+            file.commit();
         }
     }
 

@@ -29,6 +29,10 @@ public final class ExtXyzWriter implements Closeable, Flushable {
         this.out = out;
     }
 
+    /**
+     * Writes straight into {@code path} (truncating it). For a file that must appear whole or not at
+     * all use {@link ExtXyz#write} or a {@link SafeOutput}.
+     */
     public static ExtXyzWriter open(Path path) throws IOException {
         return new ExtXyzWriter(Files.newBufferedWriter(path, StandardCharsets.UTF_8));
     }

@@ -2,14 +2,23 @@ package org.e3j.md.io;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.e3j.graph.io.ExtXyzWriter;
 import org.e3j.graph.io.Frame;
 import org.e3j.graph.io.Property;
+import org.e3j.graph.io.SafeOutput;
 import org.e3j.md.AtomsSystem;
 import org.e3j.md.ForceResult;
 import org.e3j.md.MdException;
@@ -22,9 +31,18 @@ import org.e3j.md.MdRun;
  * <p>Per frame: positions; {@code forces} (R:3) when available; optionally {@code masses} and
  * {@code momenta} (ASE's names and units, so ASE restores velocities) and per-atom
  * {@code energies}; info {@code energy}, {@code stress} (when available, as ASE writes it),
- * {@code step}, {@code time} (fs), {@code kinetic_energy} (eV) and {@code temperature} (K). Every frame is flushed, so a crashed or killed run leaves a
- * readable file up to its last step. A frame with a non-finite number is refused with an
- * {@link MdException}: a trajectory never contains NaN.
+ * {@code step}, {@code time} (fs), {@code kinetic_energy} (eV) and {@code temperature} (K). A frame
+ * with a non-finite number is refused with an {@link MdException}: a trajectory never contains NaN.
+ *
+ * <p>Every prefix of the file is a valid trajectory. A file trajectory ({@link #open}) is written a
+ * frame at a time: the frame is formatted in memory and handed to the operating system in one
+ * write, so a killed run leaves whole frames; if the write fails (disk full, file-size limit) the
+ * file is truncated back to the end of the previous frame and the {@link MdException} names the
+ * file, the step and the reason. The file is locked for writing while open (an advisory lock that
+ * every e3j honours): a second run writing the same trajectory fails at {@link #open} instead of
+ * interleaving its frames with the first one's. (The lock is the operating system's record lock,
+ * held per process: within one JVM, another channel on the same file that is closed drops it, so
+ * a program must not open a trajectory it is writing elsewhere.)
  *
  * <p>Use it directly or as an observer: {@code run.observeWithStress(10, writer)}.
  * Writing allocates (strings, a {@link Frame}); it is I/O, done every k steps.
@@ -36,23 +54,160 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
         public static final Options DEFAULT = new Options(false, false);
     }
 
-    private final ExtXyzWriter out;
+    /** How {@link #open(Path, Options, Mode)} treats an existing file. */
+    public enum Mode {
+        /** The file must not exist yet (create-new: of two runs racing for one name, one fails). */
+        CREATE,
+        /** An existing file is emptied, once this writer holds its lock. */
+        OVERWRITE,
+        /** Frames go after the existing ones (continuing a run); the file must exist. */
+        APPEND
+    }
+
     private final Options options;
+    private final ExtXyzWriter out;
+    /** The frame being formatted; file trajectories only. */
+    private final StringWriter text;
+    private final Path path;
+    private final FileChannel channel;
+    private final FileLock lock;
+    private final Mode mode;
+    /** Size of the file at the end of the last complete frame. */
+    private long committedSize;
     private long frames;
+    private boolean closed;
 
+    /** A trajectory into any writer (flushed after every frame). */
     public TrajectoryWriter(Writer writer, Options options) {
-        this.out = new ExtXyzWriter(writer);
         this.options = options == null ? Options.DEFAULT : options;
+        this.out = new ExtXyzWriter(writer);
+        this.text = null;
+        this.path = null;
+        this.channel = null;
+        this.lock = null;
+        this.mode = null;
     }
 
+    private TrajectoryWriter(Path path, FileChannel channel, FileLock lock, Mode mode, Options options)
+            throws IOException {
+        this.options = options == null ? Options.DEFAULT : options;
+        this.text = new StringWriter(1 << 16);
+        this.out = new ExtXyzWriter(text);
+        this.path = path;
+        this.channel = channel;
+        this.lock = lock;
+        this.mode = mode;
+        this.committedSize = channel.size();
+    }
+
+    /** A new trajectory file ({@link Mode#CREATE}: refuses a file that exists). */
     public static TrajectoryWriter open(Path path, Options options) throws IOException {
-        return new TrajectoryWriter(java.nio.file.Files.newBufferedWriter(path, java.nio.charset.StandardCharsets.UTF_8),
-                options);
+        return open(path, options, Mode.CREATE);
     }
 
-    /** Frames written so far. */
+    /**
+     * Opens a trajectory file and locks it.
+     *
+     * @throws java.nio.file.FileAlreadyExistsException in {@link Mode#CREATE} when the file exists
+     * @throws java.nio.file.NoSuchFileException in {@link Mode#APPEND} when it does not
+     * @throws IOException naming the file when another process holds its lock
+     */
+    public static TrajectoryWriter open(Path path, Options options, Mode mode) throws IOException {
+        return open(path, options, mode, -1);
+    }
+
+    /** As {@link #open(Path, Options, Mode)}; with {@code expectedSize >= 0}, refuses a file of another size. */
+    private static TrajectoryWriter open(Path path, Options options, Mode mode, long expectedSize) throws IOException {
+        FileChannel ch = switch (mode) {
+            case CREATE -> FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            case OVERWRITE -> FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            case APPEND -> FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        };
+        try {
+            FileLock lock;
+            try {
+                lock = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null; // this JVM already writes it
+            }
+            if (lock == null) {
+                throw new IOException(path + ": another run is writing this trajectory (it is locked); "
+                        + "choose another output file");
+            }
+            if (mode == Mode.OVERWRITE) {
+                ch.truncate(0);
+            }
+            if (expectedSize >= 0 && ch.size() != expectedSize) {
+                throw new IOException(path + ": changed while it was being read (" + expectedSize + " bytes, now "
+                        + ch.size() + "): another run writing it?");
+            }
+            if (mode == Mode.APPEND) {
+                endWithNewline(ch);
+            }
+            ch.position(ch.size());
+            return new TrajectoryWriter(path, ch, lock, mode, options);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Continues a trajectory that was {@code expectedSize} bytes long when it was read
+     * ({@link TrajectoryResume#size()}): refused, once locked, if it has changed since.
+     */
+    public static TrajectoryWriter append(Path path, Options options, long expectedSize) throws IOException {
+        if (expectedSize < 0) {
+            throw new IllegalArgumentException("negative file size " + expectedSize);
+        }
+        return open(path, options, Mode.APPEND, expectedSize);
+    }
+
+    /**
+     * Fails, naming the file, when a writer holds its lock now (so that a reader about to continue a
+     * trajectory does not mistake another run's frame in progress for damage).
+     */
+    public static void checkNotBeingWritten(Path path) throws IOException {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            FileLock lock;
+            try {
+                lock = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                throw new IOException(path + ": another run is writing this trajectory (it is locked)");
+            }
+            lock.release();
+        }
+    }
+
+    /** A file whose last line lacks its line break would glue the next frame onto it. */
+    private static void endWithNewline(FileChannel ch) throws IOException {
+        long size = ch.size();
+        if (size == 0) {
+            return;
+        }
+        ByteBuffer last = ByteBuffer.allocate(1);
+        ch.read(last, size - 1);
+        if (last.get(0) != '\n') {
+            ch.write(ByteBuffer.wrap(new byte[] {'\n'}), size);
+        }
+    }
+
+    /** Frames written so far (by this writer). */
     public long frames() {
         return frames;
+    }
+
+    /** Size of a file trajectory at the end of its last complete frame, bytes. */
+    public long size() {
+        return committedSize;
+    }
+
+    /** The file, or null for a trajectory into a {@link Writer}. */
+    public Path path() {
+        return path;
     }
 
     @Override
@@ -60,8 +215,52 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
         write(run.system(), run.result(), run.step(), run.timeFs());
     }
 
-    /** Writes one frame and flushes. */
+    /** Writes one frame: all of it, or (file trajectories) none of it. */
     public void write(AtomsSystem system, ForceResult result, long step, double timeFs) {
+        Frame frame = frame(system, result, step, timeFs);
+        if (channel == null) {
+            out.write(frame);
+            try {
+                out.flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot flush trajectory at step " + step, e);
+            }
+            frames++;
+            return;
+        }
+        if (closed) {
+            throw new IllegalStateException(path + ": trajectory writer is closed");
+        }
+        text.getBuffer().setLength(0);
+        out.write(frame);
+        ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
+        try {
+            while (bytes.hasRemaining()) {
+                channel.write(bytes);
+            }
+        } catch (IOException e) {
+            String cut = truncateToLastFrame();
+            throw new MdException(path + ": cannot write the trajectory frame of step " + step + " ("
+                    + SafeOutput.reason(e) + "); " + cut, step, -1, e);
+        }
+        committedSize += bytes.capacity(); // the write started at the end of the previous frame
+        frames++;
+    }
+
+    /** Undoes a partly written frame; says what the file holds now. */
+    private String truncateToLastFrame() {
+        try {
+            channel.truncate(committedSize);
+            channel.position(committedSize);
+            return committedSize == 0 ? "no frame could be written"
+                    : "the file ends with the last complete frame (" + committedSize + " bytes)";
+        } catch (IOException e) {
+            return "and it could not be cut back to the last complete frame at " + committedSize + " bytes ("
+                    + SafeOutput.reason(e) + "): truncate it to that size before reading it";
+        }
+    }
+
+    private Frame frame(AtomsSystem system, ForceResult result, long step, double timeFs) {
         int bad = system.firstNonFinite();
         if (bad >= 0) {
             throw new MdException("refusing to write a trajectory frame at step " + step + ": atom " + bad + " ("
@@ -107,17 +306,35 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
         if (options.atomEnergies() && result != null && result.has(ForceResult.ATOM_ENERGIES)) {
             arrays.put("energies", Property.real("energies", 1, result.atomEnergiesCopy()));
         }
-        out.write(new Frame(f.structure(), info, arrays));
-        try {
-            out.flush();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot flush trajectory at step " + step, e);
-        }
-        frames++;
+        return new Frame(f.structure(), info, arrays);
     }
 
+    /**
+     * Releases the lock and closes the file. A new file ({@link Mode#CREATE}) that never received a
+     * frame is removed, so a run that fails before its first frame leaves nothing behind.
+     */
     @Override
     public void close() throws IOException {
-        out.close();
+        if (channel == null) {
+            out.close();
+            return;
+        }
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (mode == Mode.CREATE && frames == 0 && channel.size() == 0) {
+                Files.deleteIfExists(path); // still holding the lock: nobody else writes it
+            }
+        } finally {
+            try {
+                if (lock.isValid()) {
+                    lock.release();
+                }
+            } finally {
+                channel.close();
+            }
+        }
     }
 }

@@ -110,4 +110,104 @@ class TrajectoryWriterTest {
         assertEquals(s.velocities()[6], Double.parseDouble(t[4]), 1e-15, out);
         assertEquals("4", t[5], out);
     }
+
+    @Test
+    void aNewTrajectoryRefusesAnExistingFileAndALockedOneRefusesASecondWriter(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("t.xyz"), "earlier run\n");
+        assertThrows(java.nio.file.FileAlreadyExistsException.class,
+                () -> TrajectoryWriter.open(file, TrajectoryWriter.Options.DEFAULT));
+        assertEquals("earlier run\n", Files.readString(file));
+        try (TrajectoryWriter first = TrajectoryWriter.open(file, null, TrajectoryWriter.Mode.OVERWRITE)) {
+            assertEquals(0, Files.size(file));
+            for (TrajectoryWriter.Mode m : TrajectoryWriter.Mode.values()) {
+                if (m == TrajectoryWriter.Mode.CREATE) {
+                    continue;
+                }
+                java.io.IOException e = assertThrows(java.io.IOException.class, () -> TrajectoryWriter.open(file, null, m));
+                assertTrue(e.getMessage().contains("another run is writing"), e.getMessage());
+            }
+            AtomsSystem s = argon();
+            ForceResult r = new ForceResult();
+            LennardJones.argon().compute(s, ForceResult.ENERGY | ForceResult.FORCES, r);
+            first.write(s, r, 0, 0.0);
+        }
+        assertEquals(1, ExtXyz.read(file).size());
+        // a new file that never got a frame is removed on close (a run that failed before its first frame)
+        Path unused = dir.resolve("unused.xyz");
+        TrajectoryWriter.open(unused, null).close();
+        assertTrue(Files.notExists(unused));
+    }
+
+    @Test
+    void aRunContinuedFromItsTrajectoryEqualsTheUninterruptedRun(@TempDir Path dir) throws Exception {
+        TrajectoryWriter.Options withMomenta = new TrajectoryWriter.Options(true, false);
+        Path whole = dir.resolve("whole.xyz");
+        AtomsSystem a = argon();
+        try (TrajectoryWriter w = TrajectoryWriter.open(whole, withMomenta)) {
+            MdRun run = new MdRun(a, LennardJones.argon(), new VelocityVerlet(2.0));
+            run.observe(5, w);
+            run.run(20);
+        }
+        Path parts = dir.resolve("parts.xyz");
+        try (TrajectoryWriter w = TrajectoryWriter.open(parts, withMomenta)) {
+            MdRun run = new MdRun(argon(), LennardJones.argon(), new VelocityVerlet(2.0));
+            run.observe(5, w);
+            run.run(10);
+        }
+        TrajectoryResume from = TrajectoryResume.read(parts);
+        assertEquals(10, from.step());
+        assertEquals(20.0, from.timeFs(), 0);
+        assertEquals(3, from.frames());
+        // a file whose last line lost its line break is still continued (the break is added first)
+        Files.writeString(parts, Files.readString(parts).stripTrailing());
+        assertThrows(java.io.IOException.class, () -> TrajectoryWriter.append(parts, withMomenta, from.size()).close(),
+                "changed since it was read");
+        TrajectoryResume again = TrajectoryResume.read(parts);
+        try (TrajectoryWriter w = TrajectoryWriter.append(parts, withMomenta, again.size())) {
+            assertEquals(again.size() + 1, w.size());
+            MdRun run = new MdRun(again.system(), LennardJones.argon(), new VelocityVerlet(2.0)).continueFrom(10, 20.0);
+            run.observe(5, r -> {
+                if (r.step() != 10) {
+                    w.observe(r);
+                }
+            });
+            run.run(10);
+        }
+        List<Frame> one = ExtXyz.read(whole);
+        List<Frame> two = ExtXyz.read(parts);
+        assertEquals(5, one.size());
+        assertEquals(5, two.size());
+        for (int k = 0; k < 5; k++) {
+            assertEquals(one.get(k).info().get("step"), two.get(k).info().get("step"));
+            assertEquals((Double) one.get(k).info().get("time"), (Double) two.get(k).info().get("time"), 1e-12);
+            // velocities pass through momenta = m v and back: equal to rounding
+            assertArrayEquals(one.get(k).structure().positions(), two.get(k).structure().positions(), 1e-12);
+            assertArrayEquals(AtomsSystem.of(one.get(k)).velocities(), AtomsSystem.of(two.get(k)).velocities(), 1e-12);
+            assertEquals(one.get(k).energy(), two.get(k).energy(), 1e-12);
+        }
+    }
+
+    @Test
+    void aDamagedOrVelocityLessTrajectoryCannotBeContinued(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("t.xyz");
+        try (TrajectoryWriter w = TrajectoryWriter.open(file, new TrajectoryWriter.Options(true, false))) {
+            MdRun run = new MdRun(argon(), LennardJones.argon(), new VelocityVerlet(2.0));
+            run.observe(1, w);
+            run.run(2);
+        }
+        String text = Files.readString(file);
+        Path cut = Files.writeString(dir.resolve("cut.xyz"), text.substring(0, text.length() - 40));
+        MdException e = assertThrows(MdException.class, () -> TrajectoryResume.read(cut));
+        assertTrue(e.getMessage().startsWith(cut + ": cannot continue this trajectory, it is damaged after 2 complete "
+                + "frames"), e.getMessage());
+
+        Path plain = dir.resolve("plain.xyz");
+        try (TrajectoryWriter w = TrajectoryWriter.open(plain, TrajectoryWriter.Options.DEFAULT)) {
+            MdRun run = new MdRun(argon(), LennardJones.argon(), new VelocityVerlet(2.0));
+            run.observe(1, w);
+            run.run(1);
+        }
+        e = assertThrows(MdException.class, () -> TrajectoryResume.read(plain));
+        assertTrue(e.getMessage().contains("has no momenta"), e.getMessage());
+    }
 }

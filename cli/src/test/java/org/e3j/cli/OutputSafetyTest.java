@@ -1,0 +1,321 @@
+package org.e3j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.e3j.graph.Structure;
+import org.e3j.graph.io.ExtXyz;
+import org.e3j.graph.io.Frame;
+import org.e3j.graph.io.Property;
+import org.e3j.layers.io.SafeTensors;
+import org.e3j.md.AtomsSystem;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 15 findings 1-3 and 11, issue 14's "eval keeps the input's keys", in-process
+ * ({@link Main#run}): no command writes onto one of its inputs, md never overwrites a trajectory
+ * unless told and can continue one, eval and bench refuse non-finite results.
+ */
+class OutputSafetyTest {
+    static final Path MODEL = CliProcessTest.MODEL;
+
+    @TempDir
+    Path dir;
+    Path crystal;
+
+    record Run(int status, String out, String err) {}
+
+    static Run e3j(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(status, out.toString(), err.toString());
+    }
+
+    /** The fixture's 32-atom periodic crystal (Ga/As, from real e3nn-jax) as an extended-XYZ file. */
+    static Structure crystalStructure() {
+        SafeTensors f = SafeTensors.open(CliProcessTest.FIXTURE);
+        int[] p = f.ints("input/pbc");
+        return new Structure(f.ints("input/numbers"), f.doubles("input/positions"), f.doubles("input/cell"),
+                new boolean[] {p[0] != 0, p[1] != 0, p[2] != 0});
+    }
+
+    @BeforeEach
+    void writeCrystal() throws IOException {
+        crystal = dir.resolve("crystal.xyz");
+        ExtXyz.write(crystal, List.of(Frame.of(crystalStructure())));
+    }
+
+    /**
+     * The fixture model with every weight but LayerNorm's multiplied by 1e30: still a valid file of
+     * finite float32 numbers, but the activations overflow (the fast engine's energy is NaN, the
+     * reference engine's stress NaN; measured on main, where eval wrote them and exited 0).
+     */
+    static Path overflowingModel(Path dir) throws IOException {
+        byte[] bytes = Files.readAllBytes(MODEL);
+        SafeTensors st = SafeTensors.open(MODEL);
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        for (String name : st.names()) {
+            SafeTensors.Info info = st.info(name);
+            if (name.contains("LayerNorm") || info.dtype() != SafeTensors.DType.F32) {
+                continue;
+            }
+            for (long o = info.offset(); o < info.offset() + info.byteLength(); o += 4) {
+                b.putFloat((int) o, b.getFloat((int) o) * 1e30f);
+            }
+        }
+        return Files.write(dir.resolve("overflowing.safetensors"), bytes);
+    }
+
+    private List<Path> temporaries() throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList();
+        }
+    }
+
+    private static void oneLine(Run r, String contains) {
+        assertEquals(1, r.status(), r.out() + r.err());
+        assertTrue(r.err().startsWith("e3j: ") && r.err().contains(contains), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
+    // ---- finding 1: eval onto its own input ----
+
+    @Test
+    void evalRefusesToWriteOntoItsInputOrModelEvenThroughASymlink() throws Exception {
+        Path traj = Files.copy(crystal, dir.resolve("traj.xyz"));
+        Path link = Files.createSymbolicLink(dir.resolve("link.xyz"), traj.getFileName());
+        Path model = Files.copy(MODEL, dir.resolve("model.safetensors"));
+        byte[] trajBytes = Files.readAllBytes(traj);
+        byte[] modelBytes = Files.readAllBytes(model);
+
+        oneLine(e3j("eval", traj.toString(), "-o", traj.toString(), "-m", model.toString()), "is also the input");
+        oneLine(e3j("eval", traj.toString(), "-o", link.toString(), "-m", model.toString()), "is also the input");
+        oneLine(e3j("eval", link.toString(), "-o", traj.toString(), "-m", model.toString()), "is also the input");
+        oneLine(e3j("eval", traj.toString(), "-o", model.toString(), "-m", model.toString()), "is also the model");
+
+        assertArrayEquals(trajBytes, Files.readAllBytes(traj));
+        assertArrayEquals(modelBytes, Files.readAllBytes(model));
+        assertTrue(Files.isSymbolicLink(link));
+        assertEquals(List.of(), temporaries());
+    }
+
+    // ---- issue 14: eval keeps the input's info keys and per-atom arrays ----
+
+    @Test
+    void evalKeepsTheInputsInfoAndArraysAndReplacesOnlyItsOwnNames() throws Exception {
+        Structure s = crystalStructure();
+        int n = s.size();
+        int[] tags = new int[n];
+        double[] charges = new double[n];
+        double[] staleForces = new double[3 * n];
+        for (int i = 0; i < n; i++) {
+            tags[i] = i % 3;
+            charges[i] = 0.25 * i;
+            staleForces[3 * i] = 99;
+        }
+        Frame in = Frame.of(s).withInfo("config_type", "bulk crystal").withInfo("temperature_K", 300L)
+                .withInfo("free_energy", -1.0).withEnergy(5.0).withArray(Property.integer("tags", 1, tags))
+                .withArray(Property.real("charges", 1, charges)).withForces(staleForces);
+        Path input = dir.resolve("labelled.xyz");
+        ExtXyz.write(input, List.of(in));
+        Path out = dir.resolve("out.xyz");
+        Run r = e3j("eval", input.toString(), "-o", out.toString(), "-m", MODEL.toString(), "--engine", "reference");
+        assertEquals(0, r.status(), r.err());
+        Path plain = dir.resolve("plain.xyz");
+        assertEquals(0, e3j("eval", crystal.toString(), "-o", plain.toString(), "-m", MODEL.toString(), "--engine",
+                "reference").status());
+        Frame got = ExtXyz.read(out).get(0);
+        Frame ours = ExtXyz.read(plain).get(0);
+
+        assertEquals("bulk crystal", got.info().get("config_type"));
+        assertEquals(300L, got.info().get("temperature_K"));
+        assertArrayEquals(tags, got.arrays().get("tags").ints());
+        assertArrayEquals(charges, got.arrays().get("charges").doubles(), 0);
+        // ours replace theirs; a free_energy of an earlier calculation is not kept beside our energy
+        assertEquals(ours.energy(), got.energy(), 0);
+        assertNotEquals(5.0, got.energy());
+        assertArrayEquals(ours.forces(), got.forces(), 0);
+        assertArrayEquals(ours.stress(), got.stress(), 0);
+        assertArrayEquals(ours.arrays().get("energies").doubles(), got.arrays().get("energies").doubles(), 0);
+        assertNull(got.info().get("free_energy"));
+    }
+
+    /** The same through ASE: a file ASE wrote (with an earlier calculator's results) in, ASE reading ours out. */
+    @Test
+    void evalOfAnAseFileKeepsWhatAseWroteAndAseReadsOurResults() throws Exception {
+        Path python = Path.of(System.getProperty("e3j.python", "../python/.venv/bin/python")).toAbsolutePath()
+                .normalize();
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(python), "no ASE venv");
+        Path in = dir.resolve("ase.xyz");
+        Path out = dir.resolve("ase-eval.xyz");
+        String write = String.join("\n",
+                "import sys, numpy as np",
+                "from ase.io import read, write",
+                "from ase.calculators.singlepoint import SinglePointCalculator",
+                "a = read(sys.argv[1])",
+                "a.info['config_type'] = 'bulk'",
+                "a.set_tags(np.arange(len(a)) % 3)",
+                "a.set_initial_charges(np.linspace(-1, 1, len(a)))",
+                "a.calc = SinglePointCalculator(a, energy=5.0, free_energy=4.0, forces=np.ones((len(a), 3)))",
+                "write(sys.argv[2], a, format='extxyz')");
+        assertEquals("", python(python, write, crystal.toString(), in.toString()));
+        Run r = e3j("eval", in.toString(), "-o", out.toString(), "-m", MODEL.toString(), "--engine", "reference");
+        assertEquals(0, r.status(), r.err());
+        Frame ours = ExtXyz.read(out).get(0);
+        String check = String.join("\n",
+                "import sys, numpy as np",
+                "from ase.io import read",
+                "a = read(sys.argv[1])",
+                "assert a.info['config_type'] == 'bulk', a.info",
+                "assert list(a.get_tags()) == list(np.arange(len(a)) % 3), a.get_tags()",
+                "assert np.allclose(a.get_initial_charges(), np.linspace(-1, 1, len(a)))",
+                "fe = a.calc.results.get('free_energy')",
+                "print(repr(float(a.get_potential_energy())), repr(float(a.get_forces()[3, 1])),"
+                        + " repr(float(a.get_stress()[5])), repr(None if fe is None else float(fe)))");
+        String[] got = python(python, check, out.toString()).split(" ");
+        assertEquals(ours.energy(), Double.parseDouble(got[0]), 0);
+        assertEquals(ours.forces()[10], Double.parseDouble(got[1]), 0);
+        assertEquals(ours.stress()[5], Double.parseDouble(got[2]), 1e-15);
+        // ASE's SinglePointCalculator reports free_energy = energy when none is given: not the stale 4.0
+        assertNotEquals("4.0", got[3]);
+    }
+
+    private static String python(Path python, String script, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(python.toString(), "-c", script));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        assertEquals(0, p.waitFor(), out);
+        return out;
+    }
+
+    // ---- finding 11: non-finite results are refused, nothing written ----
+
+    @Test
+    void evalAndBenchRefuseNonFiniteResultsAndWriteNothing() throws Exception {
+        Path bad = overflowingModel(dir);
+        Path out = dir.resolve("out.xyz");
+        Path earlier = Files.writeString(dir.resolve("earlier.xyz"), "an earlier result\n");
+        for (String engine : new String[] {"fast", "reference"}) {
+            Run r = e3j("eval", crystal.toString(), "-o", out.toString(), "-m", bad.toString(), "--engine", engine);
+            assertEquals(1, r.status(), engine + ": " + r.out() + r.err());
+            assertTrue(r.err().contains("crystal.xyz frame 0") && r.err().contains("non-finite"), r.err());
+            assertFalse(Files.exists(out), engine + ": nothing written");
+            Run again = e3j("eval", crystal.toString(), "-o", earlier.toString(), "-m", bad.toString(), "--engine",
+                    engine);
+            assertEquals(1, again.status());
+            assertEquals("an earlier result\n", Files.readString(earlier), "an existing output stays as it was");
+
+            Run bench = e3j("bench", "-s", crystal.toString(), "-m", bad.toString(), "--engine", engine, "--warmup",
+                    "0", "--time", "0.01");
+            assertEquals(1, bench.status(), engine + ": " + bench.out() + bench.err());
+            assertTrue(bench.err().contains("non-finite"), bench.err());
+            assertFalse(bench.out().contains("energy NaN"), bench.out());
+        }
+        assertEquals(List.of(), temporaries());
+    }
+
+    // ---- finding 2: md's plot and trajectory never share a name ----
+
+    @Test
+    void mdRefusesAPictureNameForItsTrajectory() throws Exception {
+        for (String name : new String[] {"run.png", "RUN.SVG"}) {
+            Path png = dir.resolve(name);
+            Run r = e3j("md", "-m", MODEL.toString(), "-s", crystal.toString(), "--steps", "2", "-o", png.toString(),
+                    "--quiet");
+            oneLine(r, "name it .xyz");
+            assertFalse(Files.exists(png));
+        }
+        // the plot beside a trajectory must not replace an input either
+        Path structurePng = Files.copy(crystal, dir.resolve("start.png"));
+        Run r = e3j("md", "-m", MODEL.toString(), "-s", structurePng.toString(), "--steps", "2", "-o",
+                dir.resolve("start.xyz").toString(), "--quiet");
+        oneLine(r, "is also the structure");
+        assertArrayEquals(Files.readAllBytes(crystal), Files.readAllBytes(structurePng));
+    }
+
+    // ---- finding 3: md refuses to overwrite, continues a run, honours momenta ----
+
+    private Run md(Path out, long steps, String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of("md", "-m", MODEL.toString(), "--steps",
+                Long.toString(steps), "--every", "4", "--timestep", "1", "--quiet", "-o", out.toString()));
+        args.addAll(List.of(more));
+        return e3j(args.toArray(String[]::new));
+    }
+
+    @Test
+    void mdRefusesToOverwriteATrajectoryUnlessToldAndNeverItsOwnStructure() throws Exception {
+        Path traj = dir.resolve("t.xyz");
+        assertEquals(0, md(traj, 4, "-s", crystal.toString()).status());
+        byte[] before = Files.readAllBytes(traj);
+        oneLine(md(traj, 4, "-s", crystal.toString()), "exists; --force overwrites it");
+        oneLine(md(traj, 4, "-s", traj.toString()), "exists");
+        oneLine(md(traj, 4, "-s", traj.toString(), "--force"), "is also the structure");
+        assertArrayEquals(before, Files.readAllBytes(traj));
+        Run forced = md(traj, 8, "-s", crystal.toString(), "--force");
+        assertEquals(0, forced.status(), forced.err());
+        assertEquals(3, ExtXyz.read(traj).size());
+    }
+
+    @Test
+    void mdContinuesARunFromItsLastFrameAsIfItHadNotStopped() throws Exception {
+        Path whole = dir.resolve("whole.xyz");
+        Path parts = dir.resolve("parts.xyz");
+        assertEquals(0, md(whole, 8, "-s", crystal.toString()).status());
+        assertEquals(0, md(parts, 4, "-s", crystal.toString()).status());
+        Run resumed = md(parts, 4, "--resume");
+        assertEquals(0, resumed.status(), resumed.err());
+        assertTrue(resumed.out().contains("continued from step 4"), resumed.out());
+        List<Frame> a = ExtXyz.read(whole);
+        List<Frame> b = ExtXyz.read(parts);
+        assertEquals(3, a.size());
+        assertEquals(3, b.size());
+        for (int k = 0; k < 3; k++) {
+            assertEquals(a.get(k).info().get("step"), b.get(k).info().get("step"));
+            assertEquals((Double) a.get(k).info().get("time"), (Double) b.get(k).info().get("time"), 1e-12);
+            // the continued run restarts from positions and momenta written with full precision:
+            // the fast engine sees the same state to the last bits of the velocities
+            assertArrayEquals(a.get(k).structure().positions(), b.get(k).structure().positions(), 1e-9);
+            assertArrayEquals(AtomsSystem.of(a.get(k)).velocities(), AtomsSystem.of(b.get(k)).velocities(), 1e-9);
+        }
+        oneLine(md(dir.resolve("none.xyz"), 4, "--resume"), "no such trajectory to --resume");
+        oneLine(md(parts, 4, "--resume", "-s", crystal.toString()), "--resume");
+    }
+
+    @Test
+    void momentaInTheStartingStructureAreTheInitialVelocities() throws Exception {
+        Path traj = dir.resolve("t.xyz");
+        assertEquals(0, md(traj, 4, "-s", crystal.toString()).status());
+        Frame last = ExtXyz.read(traj).get(1);
+        Path start = dir.resolve("start.xyz");
+        ExtXyz.write(start, List.of(last));
+        Path again = dir.resolve("again.xyz");
+        Run r = md(again, 0, "-s", start.toString(), "--seed", "7");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("initial velocities from the momenta of"), r.out());
+        Frame first = ExtXyz.read(again).get(0);
+        assertArrayEquals(last.arrays().get("momenta").doubles(), first.arrays().get("momenta").doubles(), 1e-12);
+
+        Path fresh = dir.resolve("fresh.xyz");
+        Run drawn = md(fresh, 0, "-s", start.toString(), "--seed", "7", "--new-velocities");
+        assertEquals(0, drawn.status(), drawn.err());
+        assertFalse(java.util.Arrays.equals(last.arrays().get("momenta").doubles(),
+                ExtXyz.read(fresh).get(0).arrays().get("momenta").doubles()));
+    }
+}
