@@ -203,13 +203,16 @@ class ModelConfigKeysTest {
         assertTrue(e.getMessage().contains("sh_irreps 1x0e+1x1o+1x2e contradict sh_lmax 11"), e.getMessage());
     }
 
-    /** The modelConfig fuzz seeds made from fixtures are valid configs, so the fuzzer starts deep. */
+    /**
+     * The modelConfig fuzz seeds: those made from fixtures ({@code config_*}) are valid configs, so
+     * the fuzzer starts deep; every other one is a broken config (one per finding) and is refused.
+     */
     @Test
-    void validFuzzSeedsStillLoad() throws IOException {
+    void fuzzSeedsLoadOrAreRefusedAsNamed() throws IOException {
         Path dir = Path.of("src/test/resources/org/e3j/tests/reliability/ModelFileFuzzTestInputs/modelConfig");
         List<Path> seeds;
         try (Stream<Path> s = Files.list(dir)) {
-            seeds = s.filter(f -> f.getFileName().toString().startsWith("config_")).sorted().toList();
+            seeds = s.sorted().toList();
         }
         assertTrue(seeds.size() >= 8, "seeds " + seeds);
         List<ModelFiles.Parts> fixtures = ModelFiles.fixtures();
@@ -217,8 +220,9 @@ class ModelConfigKeysTest {
             byte[] b = Files.readAllBytes(seed);
             ModelFiles.Parts base = fixtures.get((b[0] & 0xff) % fixtures.size());
             String config = new String(b, 1, b.length - 1, java.nio.charset.StandardCharsets.UTF_8);
-            assertEquals(ModelFiles.Outcome.LOADED, ModelFiles.check(ModelFiles.write(config, base.tensors())),
-                    seed.getFileName().toString());
+            String name = seed.getFileName().toString();
+            assertEquals(name.startsWith("config_") ? ModelFiles.Outcome.LOADED : ModelFiles.Outcome.REJECTED_BY_MODEL,
+                    ModelFiles.check(ModelFiles.write(config, base.tensors())), name);
         }
     }
 }
