@@ -130,6 +130,14 @@ public final class ReferenceModel {
 
     public static ReferenceModel load(SafeTensors file) {
         ModelConfig config = ModelConfig.parse(file.metadataJson("e3j_config"), file.source());
+        for (String key : file.metadata().keySet()) {
+            // docs/model-format.md §1: __metadata__ is exactly {"e3j_config": ...}; anything else is
+            // something this loader would ignore, so it is refused like an unknown config key
+            if (!key.equals("e3j_config")) {
+                throw new ModelFormatException(file.source() + ": unknown __metadata__ key \"" + key
+                        + "\" (an e3j model file holds only \"e3j_config\")");
+            }
+        }
         return new ReferenceModel(config, new Params(file));
     }
 

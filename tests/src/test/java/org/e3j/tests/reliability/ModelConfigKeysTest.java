@@ -139,6 +139,21 @@ class ModelConfigKeysTest {
         assertTrue(e.getMessage().startsWith("t: "), () -> "the message names the file: " + e.getMessage());
     }
 
+    /** {@code __metadata__} is exactly {"e3j_config": ...}: another entry is not silently ignored. */
+    @Test
+    void otherMetadataEntriesAreRefused() {
+        ModelFiles.Parts p = ModelFiles.fixture("potential_batch3");
+        byte[] file = ModelFiles.write(p.config(), p.tensors());
+        String header = new String(file, 8, (int) ByteBuffer.wrap(file, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .getLong(), java.nio.charset.StandardCharsets.UTF_8);
+        String extra = header.replace("{\"__metadata__\":{", "{\"__metadata__\":{\"e3j_energy_scale\":\"2\",");
+        assertNotEquals(header, extra);
+        List<byte[]> data = p.tensors().values().stream().map(ModelFiles.Tensor::bytes).toList();
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> ReferenceModel.load(
+                SafeTensors.parse("t", ByteBuffer.wrap(ModelFiles.assemble(extra.strip(), data)))));
+        assertTrue(e.getMessage().contains("unknown __metadata__ key \"e3j_energy_scale\""), e.getMessage());
+    }
+
     /** Metadata-only keys may hold anything of their type: they do not change the maths. */
     @Test
     void informationalKeysAreFree() {
