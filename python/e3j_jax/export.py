@@ -232,10 +232,69 @@ def read_model_file(path: str) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
     return cfg, {k: flat[k] for k in order}
 
 
+# Keys that say where a file came from, not what it computes: a rebuilt model may differ in them.
+METADATA_ONLY_KEYS = ("provenance", "param_names", "param_count")
+
+
+def _first_difference(a, b, path=""):
+    """The path of the first place two JSON values differ, or None."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b)):
+            if key not in a or key not in b:
+                return f"{path}{key}"
+            d = _first_difference(a[key], b[key], f"{path}{key}.")
+            if d is not None:
+                return d
+        return None
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b)):
+            d = _first_difference(x, y, f"{path}[{i}].")
+            if d is not None:
+                return d
+        return None
+    same_kind = type(a) is type(b) or {type(a), type(b)} == {int, float}  # 1 == 1.0, but True != 1
+    return None if same_kind and a == b else path.rstrip(".")
+
+
+def check_config_honoured(path: str, cfg: Mapping[str, Any], model: nn.Module) -> None:
+    """Refuse a file whose config says something the rebuilt module would not do.
+
+    ``build_model`` reads only the sizes; everything else (e3nn config, activations and their
+    constants, LayerNorm settings, units, derived irreps, ...) is whatever this environment's
+    e3j_jax/e3nn-jax compute. Rebuilding the config from the module and comparing makes every
+    value of the file honoured or refused (docs/model-format.md §2.1), as the Java loader does.
+    """
+    expected = json.loads(dumps_config(model_config(model)))
+    for key in METADATA_ONLY_KEYS:
+        expected.pop(key, None)
+    got = {k: v for k, v in cfg.items() if k not in METADATA_ONLY_KEYS}
+    where = _first_difference(got, expected)
+    if where is not None:
+        def at(obj):
+            for part in where.replace("[", ".[").split("."):
+                if not part:
+                    continue
+                if part.startswith("["):
+                    obj = obj[int(part[1:-1])]
+                elif isinstance(obj, dict) and part in obj:
+                    obj = obj[part]
+                else:
+                    return "<absent>"
+            return obj
+
+        raise ValueError(
+            f"{path}: config key {where!r} is {at(got)!r} but the model this environment rebuilds has "
+            f"{at(expected)!r}: e3j_jax cannot honour it (for e3nn_config, set e3nn.config(...) before loading)"
+        )
+
+
 def load_model(path: str):
-    """file -> (model, variables, config): the rebuilt Flax module and its params."""
+    """file -> (model, variables, config): the rebuilt Flax module and its params.
+
+    Every config value must be what the rebuilt module computes (``check_config_honoured``)."""
     cfg, flat = read_model_file(path)
     model = build_model(cfg)
+    check_config_honoured(path, cfg, model)
     variables = jax.tree.map(lambda a: jax.numpy.asarray(a), unflatten_params(flat))
     check_params(model, cfg, variables)
     return model, variables, cfg

@@ -269,3 +269,31 @@ def test_exporter_limits_are_the_loaders():
     assert java["MAX_ENVELOPE_P"] == export.LIMITS["envelope_p"][1]
     doc = open(os.path.join(DOCS, "model-format.md"), encoding="utf-8").read()
     assert f"| `sh_lmax` | int | 0 … {export.MAX_SH_LMAX} |" in doc
+
+
+# --- the Python reader honours or refuses every config value too (issue 15, finding 12) ---
+
+@pytest.mark.parametrize(
+    "old, new, key",
+    [
+        ('"epsilon":1e-06', '"epsilon":1e-05', "mlp_layer_norm.epsilon"),
+        ('"irrep_normalization":"component"', '"irrep_normalization":"norm"', "e3nn_config.irrep_normalization"),
+        ('"mlp_normalized":false', '"mlp_normalized":true', "activations.mlp_normalized"),
+        ('"path_normalization":0.0', '"path_normalization":-3.0', "linear.path_normalization"),
+        ('"species_to_index":{"11":0,"17":1,"29":2}', '"species_to_index":{"11":1,"17":0,"29":2}',
+         "species_to_index.11"),
+        ('"energy":"eV"', '"energy":"kcal/mol"', "units.energy"),
+        ('"architecture":', '"cutoff_smoothing":0.5,"architecture":', "cutoff_smoothing"),
+    ],
+)
+def test_load_model_refuses_what_it_would_not_honour(tmp_path, old, new, key):
+    from safetensors.numpy import load_file, save_file
+
+    src = os.path.join(FIXTURES, "potential_batch3", "model.safetensors")
+    with safetensors.safe_open(src, "numpy") as f:
+        text = f.metadata()["e3j_config"]
+    assert old in text
+    path = tmp_path / "m.safetensors"
+    save_file(load_file(src), str(path), metadata={"e3j_config": text.replace(old, new, 1)})
+    with pytest.raises(ValueError, match=re.escape(repr(key))):
+        load_model(str(path))
