@@ -19,6 +19,7 @@ import os
 import tempfile
 from typing import Any, Dict, Mapping, Tuple
 
+import e3nn_jax as e3nn
 import flax.linen as nn
 import jax
 import numpy as np
@@ -28,6 +29,24 @@ import safetensors.numpy
 from e3j_jax.config import build_model, model_config
 
 METADATA_KEY = "e3j_config"
+
+# What the Java loader accepts (layers/.../model/ConfigSchema.java; docs/model-format.md §2.1):
+# the exporter refuses, before writing, any model e3j would refuse to load. tests/test_export.py
+# checks these numbers against the Java constants.
+MAX_SH_LMAX = 11  # ConfigSchema.MAX_SH_LMAX: SH and Clebsch-Gordan are verified up to l = 11
+MAX_IRREP_L = 2 * MAX_SH_LMAX  # ConfigSchema.MAX_IRREP_L: any irreps in the config
+MAX_LAYERS = 64  # ConfigSchema.MAX_LAYERS
+MAX_DIM = 1 << 16  # ConfigSchema.MAX_DIM
+LIMITS = {
+    "sh_lmax": (0, MAX_SH_LMAX),
+    "init_embed_dims": (1, MAX_DIM),
+    "num_embeddings": (1, MAX_DIM),
+    "mlp_hidden_dims": (1, MAX_DIM),
+    "mlp_num_layers": (1, 64),  # ConfigSchema.MAX_MLP_LAYERS
+    "num_layers": (1, MAX_LAYERS),
+    "num_basis": (1, 1024),  # ConfigSchema.MAX_NUM_BASIS
+    "envelope_p": (1, 64),  # ConfigSchema.MAX_ENVELOPE_P
+}
 
 
 class ExportError(ValueError):
@@ -98,6 +117,31 @@ def expected_param_shapes(model: nn.Module, cfg) -> Dict[str, Tuple[Tuple[int, .
     return {k: (tuple(v.shape), v.dtype) for k, v in flatten_params(shapes).items()}
 
 
+def check_loader_limits(cfg: Mapping[str, Any]) -> None:
+    """Refuse (``ExportError``, naming the field) a config outside what the e3j loader accepts."""
+    for key, (lo, hi) in LIMITS.items():
+        v = cfg.get(key)
+        if v is not None and not lo <= v <= hi:
+            raise ExportError(
+                f"{key}={v} is outside what e3j can load ({lo}..{hi}; docs/model-format.md §2.1)"
+            )
+
+    def degrees(where, irreps_str):
+        for mul_ir in e3nn.Irreps(irreps_str):
+            if mul_ir.ir.l > MAX_IRREP_L:
+                raise ExportError(
+                    f"{where} irreps {irreps_str} have l = {mul_ir.ir.l}, more than the {MAX_IRREP_L} "
+                    f"e3j can load (docs/model-format.md §2.1)"
+                )
+
+    for k, irreps_str in enumerate(cfg["output_irreps_per_layer"]):
+        degrees(f"output_irreps_per_layer[{k}]", irreps_str)
+    for k, layer in enumerate(cfg["layers"]):
+        for key, value in layer.items():
+            if key.endswith("_irreps") and isinstance(value, str):
+                degrees(f"layers[{k}].{key}", value)
+
+
 def check_params(model: nn.Module, cfg, variables) -> Dict[str, np.ndarray]:
     """Validate params against the model's own structure; return {path: float32 ndarray}."""
     flat = flatten_params(variables)
@@ -158,12 +202,15 @@ def export_model(path: str, model: nn.Module, variables) -> Dict[str, Any]:
     """Write ``model`` (SimpleNetwork or Potential) and its Flax ``variables`` to ``path``.
 
     Returns the config written. Raises ``ExportError``/``TypeError`` with a clear message on
-    unknown module types, params that do not match the model, non-float or NaN/Inf params.
+    unknown module types, models e3j cannot load (``sh_lmax`` above ``MAX_SH_LMAX``, irreps of
+    degree above ``MAX_IRREP_L``, more than ``MAX_LAYERS`` layers, see ``LIMITS``), params that do
+    not match the model, non-float or NaN/Inf params.
     """
     try:
         cfg = model_config(model)
     except TypeError as e:
         raise ExportError(str(e)) from e
+    check_loader_limits(cfg)
     arrays = check_params(model, cfg, variables)
     cfg["param_names"] = list(arrays)  # Flax order (safetensors sorts its header)
     cfg["param_count"] = int(sum(a.size for a in arrays.values()))
@@ -185,10 +232,69 @@ def read_model_file(path: str) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
     return cfg, {k: flat[k] for k in order}
 
 
+# Keys that say where a file came from, not what it computes: a rebuilt model may differ in them.
+METADATA_ONLY_KEYS = ("provenance", "param_names", "param_count")
+
+
+def _first_difference(a, b, path=""):
+    """The path of the first place two JSON values differ, or None."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b)):
+            if key not in a or key not in b:
+                return f"{path}{key}"
+            d = _first_difference(a[key], b[key], f"{path}{key}.")
+            if d is not None:
+                return d
+        return None
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b)):
+            d = _first_difference(x, y, f"{path}[{i}].")
+            if d is not None:
+                return d
+        return None
+    same_kind = type(a) is type(b) or {type(a), type(b)} == {int, float}  # 1 == 1.0, but True != 1
+    return None if same_kind and a == b else path.rstrip(".")
+
+
+def check_config_honoured(path: str, cfg: Mapping[str, Any], model: nn.Module) -> None:
+    """Refuse a file whose config says something the rebuilt module would not do.
+
+    ``build_model`` reads only the sizes; everything else (e3nn config, activations and their
+    constants, LayerNorm settings, units, derived irreps, ...) is whatever this environment's
+    e3j_jax/e3nn-jax compute. Rebuilding the config from the module and comparing makes every
+    value of the file honoured or refused (docs/model-format.md §2.1), as the Java loader does.
+    """
+    expected = json.loads(dumps_config(model_config(model)))
+    for key in METADATA_ONLY_KEYS:
+        expected.pop(key, None)
+    got = {k: v for k, v in cfg.items() if k not in METADATA_ONLY_KEYS}
+    where = _first_difference(got, expected)
+    if where is not None:
+        def at(obj):
+            for part in where.replace("[", ".[").split("."):
+                if not part:
+                    continue
+                if part.startswith("["):
+                    obj = obj[int(part[1:-1])]
+                elif isinstance(obj, dict) and part in obj:
+                    obj = obj[part]
+                else:
+                    return "<absent>"
+            return obj
+
+        raise ValueError(
+            f"{path}: config key {where!r} is {at(got)!r} but the model this environment rebuilds has "
+            f"{at(expected)!r}: e3j_jax cannot honour it (for e3nn_config, set e3nn.config(...) before loading)"
+        )
+
+
 def load_model(path: str):
-    """file -> (model, variables, config): the rebuilt Flax module and its params."""
+    """file -> (model, variables, config): the rebuilt Flax module and its params.
+
+    Every config value must be what the rebuilt module computes (``check_config_honoured``)."""
     cfg, flat = read_model_file(path)
     model = build_model(cfg)
+    check_config_honoured(path, cfg, model)
     variables = jax.tree.map(lambda a: jax.numpy.asarray(a), unflatten_params(flat))
     check_params(model, cfg, variables)
     return model, variables, cfg

@@ -217,3 +217,83 @@ def test_format_doc_describes_every_config_key(case):
     doc = open(os.path.join(DOCS, "model-format.md"), encoding="utf-8").read()
     missing = sorted({k for k in _keys(cfg) if f"`{k}`" not in doc})
     assert not missing, f"docs/model-format.md does not describe config keys {missing}"
+
+
+# --- the exporter refuses what the e3j loader refuses (issue 15, finding 14) ---------
+
+def _tiny_simple(sh_lmax, out="2x0e"):
+    return SimpleNetwork(
+        sh_lmax=sh_lmax, init_embed_dims=2, max_atomic_number=3, mlp_hidden_dims=2, mlp_num_layers=1,
+        output_irreps_per_layer=[e3nn.Irreps(out)],
+    )
+
+
+def test_sh_lmax_above_the_loader_cap_is_refused(tmp_path):
+    """sh_lmax 12 used to be written and then refused by the Java loader; now one cap, both sides."""
+    target = tmp_path / "m.safetensors"
+    with pytest.raises(ExportError, match=r"sh_lmax=12 is outside what e3j can load \(0\.\.11;"):
+        export_model(str(target), _tiny_simple(export.MAX_SH_LMAX + 1), {"params": {"x": np.zeros(1, np.float32)}})
+    _assert_no_file(tmp_path)
+    # 11 is within the cap: the export goes on and fails only on the (deliberately wrong) params
+    with pytest.raises(ExportError, match=r"params do not match the model"):
+        export_model(str(target), _tiny_simple(export.MAX_SH_LMAX), {"params": {"x": np.zeros(1, np.float32)}})
+    _assert_no_file(tmp_path)
+
+
+def test_irreps_degree_above_the_loader_cap_is_refused(tmp_path):
+    with pytest.raises(ExportError, match=r"output_irreps_per_layer\[0\] irreps .*23e have l = 23, more than the 22"):
+        export_model(str(tmp_path / "m.safetensors"), _tiny_simple(1, "2x0e+1x23e"),
+                     {"params": {"x": np.zeros(1, np.float32)}})
+    _assert_no_file(tmp_path)
+
+
+def _java_schema_constants():
+    """The int constants of the Java loader's schema, evaluated in order (they refer to each other)."""
+    path = os.path.join(os.path.dirname(DOCS), "layers", "src", "main", "java", "org", "e3j", "layers", "model",
+                        "ConfigSchema.java")
+    src = open(path, encoding="utf-8").read()
+    values = {}
+    for name, expr in re.findall(r"public static final int (\w+) = ([^;]+);", src):
+        values[name] = eval(expr, {"__builtins__": {}}, dict(values))  # noqa: S307 (our own source)
+    return values
+
+
+def test_exporter_limits_are_the_loaders():
+    java = _java_schema_constants()
+    assert java["MAX_SH_LMAX"] == export.MAX_SH_LMAX == 11
+    assert java["MAX_IRREP_L"] == export.MAX_IRREP_L
+    assert java["MAX_LAYERS"] == export.MAX_LAYERS == export.LIMITS["num_layers"][1]
+    assert java["MAX_DIM"] == export.MAX_DIM
+    assert java["MAX_MLP_LAYERS"] == export.LIMITS["mlp_num_layers"][1]
+    assert java["MAX_NUM_BASIS"] == export.LIMITS["num_basis"][1]
+    assert java["MAX_ENVELOPE_P"] == export.LIMITS["envelope_p"][1]
+    doc = open(os.path.join(DOCS, "model-format.md"), encoding="utf-8").read()
+    assert f"| `sh_lmax` | int | 0 … {export.MAX_SH_LMAX} |" in doc
+
+
+# --- the Python reader honours or refuses every config value too (issue 15, finding 12) ---
+
+@pytest.mark.parametrize(
+    "old, new, key",
+    [
+        ('"epsilon":1e-06', '"epsilon":1e-05', "mlp_layer_norm.epsilon"),
+        ('"irrep_normalization":"component"', '"irrep_normalization":"norm"', "e3nn_config.irrep_normalization"),
+        ('"mlp_normalized":false', '"mlp_normalized":true', "activations.mlp_normalized"),
+        ('"path_normalization":0.0', '"path_normalization":-3.0', "linear.path_normalization"),
+        ('"species_to_index":{"11":0,"17":1,"29":2}', '"species_to_index":{"11":1,"17":0,"29":2}',
+         "species_to_index.11"),
+        ('"energy":"eV"', '"energy":"kcal/mol"', "units.energy"),
+        ('"architecture":', '"cutoff_smoothing":0.5,"architecture":', "cutoff_smoothing"),
+    ],
+)
+def test_load_model_refuses_what_it_would_not_honour(tmp_path, old, new, key):
+    from safetensors.numpy import load_file, save_file
+
+    src = os.path.join(FIXTURES, "potential_batch3", "model.safetensors")
+    with safetensors.safe_open(src, "numpy") as f:
+        text = f.metadata()["e3j_config"]
+    assert old in text
+    path = tmp_path / "m.safetensors"
+    save_file(load_file(src), str(path), metadata={"e3j_config": text.replace(old, new, 1)})
+    with pytest.raises(ValueError, match=re.escape(repr(key))):
+        load_model(str(path))

@@ -15,23 +15,27 @@ import org.e3j.layers.io.Json;
 import org.e3j.layers.io.ModelFormatException;
 
 /**
- * The {@code e3j_config} JSON of a model file (see docs/model-format.md), validated. Only the keys
- * the Java side needs are read; the derived per-layer irreps e3nn-jax wrote are kept so the model
- * can check its own derivation against them.
+ * The {@code e3j_config} JSON of a model file (see docs/model-format.md), validated: every key
+ * against {@link ConfigSchema} (an unknown key or a value e3j does not implement is refused, naming
+ * the key), then the keys against each other (sh_irreps against sh_lmax, species_to_index against
+ * species, linear against e3nn_config, ...). The derived per-layer irreps e3nn-jax wrote are kept so
+ * the model can check its own derivation against them; {@code param_names} and {@code param_count}
+ * are checked against the file by {@link ReferenceModel}.
  */
 public final class ModelConfig {
     public enum Architecture { SIMPLE_NETWORK, POTENTIAL }
 
+    /** Highest spherical-harmonics degree ({@link ConfigSchema#MAX_SH_LMAX}; the exporter refuses more). */
+    public static final int MAX_SH_LMAX = ConfigSchema.MAX_SH_LMAX;
     /** Largest irrep degree accepted anywhere in a config (twice the largest sh_lmax). */
-    public static final int MAX_IRREP_L = 22;
-    /**
-     * Most message-passing layers a model may have (NequIP-style models use 2-6): with layers of
-     * high degree each costs seconds of Clebsch-Gordan tables to build, so the count is bounded.
-     */
-    public static final int MAX_LAYERS = 64;
+    public static final int MAX_IRREP_L = ConfigSchema.MAX_IRREP_L;
+    /** Most message-passing layers a model may have ({@link ConfigSchema#MAX_LAYERS}). */
+    public static final int MAX_LAYERS = ConfigSchema.MAX_LAYERS;
 
-    /** The irreps e3nn-jax derived for one layer, as written by the exporter. */
-    public record LayerIrreps(String name, Irreps input, Irreps tp, Irreps expanded, Irreps gated, Irreps output) {}
+    /** The irreps e3nn-jax derived for one layer, as written by the exporter (docs/model-format.md §2.5). */
+    public record LayerIrreps(String name, Irreps input, Irreps tp, int tpNumIrreps, Irreps expandedRequested,
+            Irreps expandedLinearInput, Irreps expanded, Irreps gateScalars, int gateNumGates, Irreps gated,
+            Irreps concat, Irreps outputRequested, Irreps outputLinearInput, Irreps output) {}
 
     public final Architecture architecture;
     public final int shLmax;
@@ -50,108 +54,132 @@ public final class ModelConfig {
     public final Gate.ScalarAct evenGateAct;
     public final Gate.ScalarAct oddGateAct;
     public final List<LayerIrreps> layers;
+    /** Potential only: the regrouped input irreps of the readout Linear, as e3nn-jax wrote them. */
+    public final Irreps readoutLinearInput;
     /** Potential only: species[i] is the atomic number of embedding index i. */
     public final int[] species;
     public final double cutoff;
     public final int numBasis;
     public final int envelopeP;
     public final double avgNumNeighbors;
+    /** The tensor names the config lists ({@code param_names}) and their number of values ({@code param_count}). */
+    public final List<String> paramNames;
+    public final long paramCount;
     public final Map<String, Object> raw;
 
+    /**
+     * Validates every key against {@link ConfigSchema} (types, ranges, allowed values, no unknown
+     * keys), then the keys against each other; only then reads them.
+     */
     private ModelConfig(Map<String, Object> c, String src) {
         raw = Collections.unmodifiableMap(c);
+        // format, version and architecture first: they choose the rules, and say plainly what is wrong
         String format = Json.string(c, "format", src);
         if (!format.equals("e3j-model")) {
             throw new ModelFormatException(src + ": format is \"" + format + "\", expected \"e3j-model\"");
         }
-        int version = Json.integer(c, "format_version", src, 0, Integer.MAX_VALUE);
-        if (version != 1) {
-            throw new ModelFormatException(src + ": format_version " + version + " is not supported (this e3j reads 1)");
+        Object version = c.get("format_version");
+        if (!(version instanceof Number v) || v.doubleValue() != 1) {
+            throw new ModelFormatException(src + ": format_version " + ConfigSchema.show(version)
+                    + " is not supported (this e3j reads 1)");
         }
         String arch = Json.string(c, "architecture", src);
         architecture = switch (arch) {
             case "SimpleNetwork" -> Architecture.SIMPLE_NETWORK;
             case "Potential" -> Architecture.POTENTIAL;
-            default -> throw new ModelFormatException(src + ": unknown architecture \"" + arch + "\"");
+            default -> throw new ModelFormatException(src + ": unknown architecture \"" + arch
+                    + "\" (expected SimpleNetwork or Potential)");
         };
-        String dtype = Json.string(c, "dtype", src);
-        if (!dtype.equals("float32")) {
-            throw new ModelFormatException(src + ": dtype \"" + dtype + "\" is not supported (float32 only)");
+        ConfigSchema.v1(architecture).check(c, "", src);
+
+        shLmax = Json.integer(c, "sh_lmax", src, 0, MAX_SH_LMAX);
+        Irreps sh = ConfigSchema.parseIrreps(c.get("sh_irreps"), src + ": sh_irreps");
+        if (!sh.equals(Irreps.s2Irreps(shLmax))) {
+            throw new ModelFormatException(src + ": sh_irreps " + sh + " contradict sh_lmax " + shLmax
+                    + " (expected " + Irreps.s2Irreps(shLmax) + ")");
         }
-        shLmax = Json.integer(c, "sh_lmax", src, 0, 11);
         shNormalization = Json.string(c, "sh_normalization", src);
-        if (!Json.bool(c, "sh_normalize", src)) {
-            throw new ModelFormatException(src + ": sh_normalize=false is not supported");
-        }
-        initEmbedDims = Json.integer(c, "init_embed_dims", src, 1, 1 << 16);
-        numEmbeddings = Json.integer(c, "num_embeddings", src, 1, 1 << 16);
-        mlpHiddenDims = Json.integer(c, "mlp_hidden_dims", src, 1, 1 << 16);
-        mlpNumLayers = Json.integer(c, "mlp_num_layers", src, 1, 64);
+        initEmbedDims = Json.integer(c, "init_embed_dims", src, 1, ConfigSchema.MAX_DIM);
+        numEmbeddings = Json.integer(c, "num_embeddings", src, 1, ConfigSchema.MAX_DIM);
+        mlpHiddenDims = Json.integer(c, "mlp_hidden_dims", src, 1, ConfigSchema.MAX_DIM);
+        mlpNumLayers = Json.integer(c, "mlp_num_layers", src, 1, ConfigSchema.MAX_MLP_LAYERS);
         List<Irreps> outs = new ArrayList<>();
         for (Object o : Json.array(c, "output_irreps_per_layer", src)) {
-            outs.add(parseIrreps(o, src + ": output_irreps_per_layer"));
+            outs.add(ConfigSchema.parseIrreps(o, src + ": output_irreps_per_layer"));
         }
         if (outs.isEmpty()) {
             throw new ModelFormatException(src + ": output_irreps_per_layer is empty");
         }
-        if (outs.size() > MAX_LAYERS) {
-            throw new ModelFormatException(src + ": " + outs.size() + " layers, more than the " + MAX_LAYERS
-                    + " e3j supports");
-        }
         outputIrrepsPerLayer = List.copyOf(outs);
+        int numLayers = Json.integer(c, "num_layers", src, 1, MAX_LAYERS);
+        if (numLayers != outs.size()) {
+            throw new ModelFormatException(src + ": num_layers " + numLayers + " contradicts output_irreps_per_layer ("
+                    + outs.size() + " entries)");
+        }
 
         Map<String, Object> e3nn = Json.object(c, "e3nn_config", src);
-        irrepNormalization = TensorProduct.IrrepNormalization.parse(
-                Json.string(e3nn, "irrep_normalization", src + ": e3nn_config"));
+        irrepNormalization = TensorProduct.IrrepNormalization.parse(Json.string(e3nn, "irrep_normalization", src));
         Map<String, Object> lin = Json.object(c, "linear", src);
-        pathNormalization = Json.number(lin, "path_normalization", src + ": linear");
-        gradientNormalization = Json.number(lin, "gradient_normalization", src + ": linear");
-        if (Json.bool(lin, "biases", src + ": linear")) {
-            throw new ModelFormatException(src + ": Linear biases are not supported");
-        }
+        pathNormalization = resolvedNormalization(e3nn, lin, "path_normalization", src);
+        gradientNormalization = resolvedNormalization(e3nn, lin, "gradient_normalization", src);
 
         Map<String, Object> acts = Json.object(c, "activations", src);
-        Map<String, Object> gate = Json.object(acts, "gate", src + ": activations");
-        Map<String, Object> constants = Json.object(acts, "normalization_constants", src + ": activations");
-        boolean normalize = Json.bool(gate, "normalize_act", src + ": activations.gate");
-        evenAct = scalarAct(gate, "even_act", constants, normalize, src);
-        oddAct = scalarAct(gate, "odd_act", constants, normalize, src);
-        evenGateAct = scalarAct(gate, "even_gate_act", constants, normalize, src);
-        oddGateAct = scalarAct(gate, "odd_gate_act", constants, normalize, src);
-        String mlpAct = Json.string(acts, "mlp", src + ": activations");
-        if (!mlpAct.equals("silu")) {
-            throw new ModelFormatException(src + ": MLP activation \"" + mlpAct + "\" is not supported (silu only)");
+        Map<String, Object> gate = Json.object(acts, "gate", src);
+        Map<String, Object> constants = Json.object(acts, "normalization_constants", src);
+        Map<String, Object> bits = Json.object(acts, "normalization_constants_f32_bits", src);
+        for (String name : ConfigSchema.NORMALIZED_ACTIVATIONS) {
+            String expected = String.format("0x%08x", Float.floatToRawIntBits((float) Json.number(constants, name, src)));
+            if (!expected.equals(bits.get(name))) {
+                throw new ModelFormatException(src + ": activations.normalization_constants_f32_bits." + name + " "
+                        + ConfigSchema.show(bits.get(name)) + " contradicts normalization_constants." + name + " "
+                        + ConfigSchema.show(constants.get(name)) + " (bits " + expected + ")");
+            }
         }
+        evenAct = scalarAct(gate, "even_act", constants, src);
+        oddAct = scalarAct(gate, "odd_act", constants, src);
+        evenGateAct = scalarAct(gate, "even_gate_act", constants, src);
+        oddGateAct = scalarAct(gate, "odd_gate_act", constants, src);
 
         List<LayerIrreps> ls = new ArrayList<>();
         for (Object o : Json.array(c, "layers", src)) {
-            if (!(o instanceof Map<?, ?> m)) {
-                throw new ModelFormatException(src + ": layers entries must be objects");
-            }
             @SuppressWarnings("unchecked")
-            Map<String, Object> l = (Map<String, Object>) m;
+            Map<String, Object> l = (Map<String, Object>) o;
             String where = src + ": layers[" + ls.size() + "]";
             ls.add(new LayerIrreps(Json.string(l, "name", where),
-                    parseIrreps(Json.string(l, "input_irreps", where), where),
-                    parseIrreps(Json.string(l, "tp_irreps", where), where),
-                    parseIrreps(Json.string(l, "expanded_irreps", where), where),
-                    parseIrreps(Json.string(l, "gated_irreps", where), where),
-                    parseIrreps(Json.string(l, "output_irreps", where), where)));
+                    irreps(l, "input_irreps", where), irreps(l, "tp_irreps", where),
+                    Json.integer(l, "tp_num_irreps", where, 0, Integer.MAX_VALUE),
+                    irreps(l, "expanded_requested_irreps", where), irreps(l, "expanded_linear_input_irreps", where),
+                    irreps(l, "expanded_irreps", where), irreps(l, "gate_scalar_irreps", where),
+                    Json.integer(l, "gate_num_gates", where, 0, Integer.MAX_VALUE),
+                    irreps(l, "gated_irreps", where), irreps(l, "concat_irreps", where),
+                    irreps(l, "output_requested_irreps", where), irreps(l, "output_linear_input_irreps", where),
+                    irreps(l, "output_irreps", where)));
         }
         if (ls.size() != outs.size()) {
             throw new ModelFormatException(src + ": " + ls.size() + " layers described but "
                     + outs.size() + " output irreps given");
         }
+        String layerPrefix = architecture == Architecture.POTENTIAL ? "PotentialLayer_" : "SimpleNetworkLayer_";
+        for (int k = 0; k < ls.size(); k++) {
+            if (!ls.get(k).name().equals(layerPrefix + k)) {
+                throw new ModelFormatException(src + ": layers[" + k + "].name is \"" + ls.get(k).name()
+                        + "\", expected \"" + layerPrefix + k + "\"");
+            }
+        }
         layers = List.copyOf(ls);
+
+        List<String> names = new ArrayList<>();
+        for (Object o : Json.array(c, "param_names", src)) {
+            names.add((String) o);
+        }
+        paramNames = List.copyOf(names);
+        paramCount = ((Number) c.get("param_count")).longValue();
 
         if (architecture == Architecture.POTENTIAL) {
             List<Object> sp = Json.array(c, "species", src);
             species = new int[sp.size()];
             for (int i = 0; i < species.length; i++) {
-                if (!(sp.get(i) instanceof Long z) || z < 1 || z > 118) {
-                    throw new ModelFormatException(src + ": species[" + i + "] must be an atomic number 1..118");
-                }
-                species[i] = (int) (long) z;
+                species[i] = (int) (long) (Long) sp.get(i);
                 for (int j = 0; j < i; j++) {
                     if (species[j] == species[i]) {
                         throw new ModelFormatException(src + ": species " + species[i] + " is listed twice");
@@ -162,16 +190,24 @@ public final class ModelConfig {
                 throw new ModelFormatException(src + ": " + species.length + " species but num_embeddings = "
                         + numEmbeddings);
             }
-            cutoff = positive(c, "cutoff", src);
-            numBasis = Json.integer(c, "num_basis", src, 1, 1024);
-            envelopeP = Json.integer(c, "envelope_p", src, 1, 64);
-            avgNumNeighbors = positive(c, "avg_num_neighbors", src);
+            checkSpeciesToIndex(Json.object(c, "species_to_index", src), species, src);
+            cutoff = Json.number(c, "cutoff", src);
+            numBasis = Json.integer(c, "num_basis", src, 1, ConfigSchema.MAX_NUM_BASIS);
+            envelopeP = Json.integer(c, "envelope_p", src, 1, ConfigSchema.MAX_ENVELOPE_P);
+            avgNumNeighbors = Json.number(c, "avg_num_neighbors", src);
+            readoutLinearInput = irreps(Json.object(c, "readout", src), "linear_input_irreps", src + ": readout");
         } else {
+            int maxZ = Json.integer(c, "max_atomic_number", src, 1, ConfigSchema.MAX_DIM);
+            if (maxZ != numEmbeddings) {
+                throw new ModelFormatException(src + ": max_atomic_number " + maxZ + " contradicts num_embeddings "
+                        + numEmbeddings + " (a SimpleNetwork embeds Z directly: they are the same table size)");
+            }
             species = null;
             cutoff = Double.NaN;
             numBasis = 0;
             envelopeP = 0;
             avgNumNeighbors = Double.NaN;
+            readoutLinearInput = null;
         }
     }
 
@@ -183,7 +219,6 @@ public final class ModelConfig {
         return architecture == Architecture.POTENTIAL;
     }
 
-    /** Embedding index of atomic number {@code z} (Potential), or -1 when the model has no such species. */
     /**
      * The embedding row of atom {@code atom}, atomic number {@code z}: what both executions embed.
      * An element the model has no row for is a structure the model cannot evaluate, refused naming
@@ -201,6 +236,7 @@ public final class ModelConfig {
         return id;
     }
 
+    /** Embedding index of atomic number {@code z} (Potential), or -1 when the model has no such species. */
     public int speciesIndex(int z) {
         if (species == null) {
             return z;
@@ -213,54 +249,53 @@ public final class ModelConfig {
         return -1;
     }
 
-    private static double positive(Map<String, Object> c, String key, String src) {
-        double v = Json.number(c, key, src);
-        if (!(v > 0) || Double.isInfinite(v)) {
-            throw new ModelFormatException(src + ": " + key + " must be a positive finite number, got " + v);
-        }
-        return v;
+    private static Irreps irreps(Map<String, Object> l, String key, String where) {
+        return ConfigSchema.parseIrreps(l.get(key), where + "." + key);
     }
 
-    private static Irreps parseIrreps(Object o, String where) {
-        if (!(o instanceof String s)) {
-            throw new ModelFormatException(where + ": irreps must be strings");
+    /**
+     * {@code linear.<key>} is the number e3nn.flax.Linear resolves from {@code e3nn_config.<key>}
+     * ("element" = 0, "path" = 1, or the number itself): the two must agree.
+     */
+    private static double resolvedNormalization(Map<String, Object> e3nn, Map<String, Object> lin, String key,
+            String src) {
+        Object named = e3nn.get(key);
+        double fromE3nn = named instanceof String s ? (s.equals("path") ? 1.0 : 0.0) : ((Number) named).doubleValue();
+        double value = Json.number(lin, key, src);
+        if (value != fromE3nn) {
+            throw new ModelFormatException(src + ": linear." + key + " " + value + " contradicts e3nn_config." + key
+                    + " " + ConfigSchema.show(named) + " (which means " + fromE3nn + ")");
         }
-        Irreps irreps;
-        try {
-            irreps = Irreps.parse(s);
-        } catch (RuntimeException e) {
-            throw new ModelFormatException(where + ": " + e.getMessage(), e);
-        }
-        for (org.e3j.engine.irreps.MulIrrep m : irreps) {
-            // sh_lmax <= 11 and hidden l <= 11 give TP outputs up to 22; a higher l only serves to make
-            // the loader build Clebsch-Gordan tables of gigabytes (l grows by sh_lmax per layer).
-            if (m.l() > MAX_IRREP_L) {
-                throw new ModelFormatException(where + ": irreps \"" + (s.length() > 60 ? s.substring(0, 57) + "..." : s)
-                        + "\" have l = " + m.l()
-                        + ", more than the " + MAX_IRREP_L + " e3j supports");
+        return value;
+    }
+
+    /** {@code species_to_index} must be exactly the inverse of {@code species}. */
+    private static void checkSpeciesToIndex(Map<String, Object> toIndex, int[] species, String src) {
+        for (int i = 0; i < species.length; i++) {
+            Object id = toIndex.get(Integer.toString(species[i]));
+            if (!(id instanceof Long n) || n != i) {
+                throw new ModelFormatException(src + ": species_to_index[\"" + species[i] + "\"] is "
+                        + ConfigSchema.show(id) + " but species[" + i + "] = " + species[i]
+                        + " (species_to_index must be the inverse of species)");
             }
         }
-        return irreps;
+        if (toIndex.size() != species.length) {
+            throw new ModelFormatException(src + ": species_to_index has " + toIndex.size() + " entries but species "
+                    + species.length + " (species_to_index must be the inverse of species)");
+        }
     }
 
     private static Gate.ScalarAct scalarAct(Map<String, Object> gate, String key, Map<String, Object> constants,
-            boolean normalize, String src) {
-        String name = Json.string(gate, key, src + ": activations.gate");
+            String src) {
+        // the schema pins the names and normalize_act = true: every one has an exported constant
+        String name = Json.string(gate, key, src);
         Activation fn = switch (name) {
             case "gelu_tanh" -> Activation.GELU;
             case "soft_odd" -> Activation.SOFT_ODD;
             case "sigmoid" -> Activation.SIGMOID;
             case "tanh" -> Activation.TANH;
-            case "silu" -> Activation.SILU;
             default -> throw new ModelFormatException(src + ": unknown gate activation \"" + name + "\"");
         };
-        if (!normalize) {
-            return Gate.ScalarAct.raw(fn);
-        }
-        double c = Json.number(constants, name, src + ": activations.normalization_constants");
-        if (!(c > 0) || Double.isInfinite(c)) {
-            throw new ModelFormatException(src + ": normalization constant of " + name + " must be positive, got " + c);
-        }
-        return new Gate.ScalarAct(fn, c);
+        return new Gate.ScalarAct(fn, Json.number(constants, name, src));
     }
 }

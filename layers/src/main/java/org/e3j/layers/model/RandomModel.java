@@ -385,8 +385,8 @@ public final class RandomModel {
         positive("init_embed_dims", b.initEmbedDims);
         positive("mlp_hidden_dims", b.mlpHiddenDims);
         positive("mlp_num_layers", b.mlpNumLayers);
-        if (b.shLmax < 0 || b.shLmax > 11) {
-            throw new IllegalArgumentException("sh_lmax must be 0..11, got " + b.shLmax);
+        if (b.shLmax < 0 || b.shLmax > ModelConfig.MAX_SH_LMAX) {
+            throw new IllegalArgumentException("sh_lmax must be 0.." + ModelConfig.MAX_SH_LMAX + ", got " + b.shLmax);
         }
         if (b.outputIrreps.isEmpty()) {
             throw new IllegalArgumentException("output_irreps_per_layer is empty (no layers)");

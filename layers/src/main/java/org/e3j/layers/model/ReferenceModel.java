@@ -97,11 +97,8 @@ public final class ReferenceModel {
                     config.gradientNormalization, false, false);
             ls[k] = new Layer(h, tp, mlp, expand, weights(params, p + "/Linear_0", expand), gate, out,
                     weights(params, p + "/Linear_1", out));
-            check(config, k, "input", config.layers.get(k).input(), h);
-            check(config, k, "tp", config.layers.get(k).tp(), tp.irrepsOut());
-            check(config, k, "expanded", config.layers.get(k).expanded(), expand.irrepsOut());
-            check(config, k, "gated", config.layers.get(k).gated(), gate.irrepsOut());
-            check(config, k, "output", config.layers.get(k).output(), out.irrepsOut());
+            checkDerived(params.file().source() + ": layer " + k + ": ", config.layers.get(k), ls[k],
+                    config.outputIrrepsPerLayer.get(k), concat);
             h = out.irrepsOut();
         }
         layers = List.of(ls);
@@ -111,6 +108,7 @@ public final class ReferenceModel {
             if (!readout.irrepsOut().equals(Irreps.parse("1x0e"))) {
                 throw new ModelFormatException("the last layer's irreps " + h + " have no 0e for the energy readout");
             }
+            check(params.file().source() + ": readout.linear_input", config.readoutLinearInput, readout.regroupedIn());
             readoutWeights = weights(params, top + "readout", readout);
             energyScale = params.get(top + "species_energy_scale", config.numEmbeddings);
             energyShift = params.get(top + "species_energy_shift", config.numEmbeddings);
@@ -121,6 +119,7 @@ public final class ReferenceModel {
             energyShift = null;
         }
         params.checkAllUsed();
+        checkParamList(config, params.file());
     }
 
     /** Loads and validates a model file (config against architecture, every tensor by name and shape). */
@@ -131,6 +130,14 @@ public final class ReferenceModel {
 
     public static ReferenceModel load(SafeTensors file) {
         ModelConfig config = ModelConfig.parse(file.metadataJson("e3j_config"), file.source());
+        for (String key : file.metadata().keySet()) {
+            // docs/model-format.md §1: __metadata__ is exactly {"e3j_config": ...}; anything else is
+            // something this loader would ignore, so it is refused like an unknown config key
+            if (!key.equals("e3j_config")) {
+                throw new ModelFormatException(file.source() + ": unknown __metadata__ key \"" + key
+                        + "\" (an e3j model file holds only \"e3j_config\")");
+            }
+        }
         return new ReferenceModel(config, new Params(file));
     }
 
@@ -142,10 +149,64 @@ public final class ReferenceModel {
         return w;
     }
 
-    private static void check(ModelConfig config, int k, String what, Irreps exported, Irreps derived) {
+    /** Every irreps e3nn-jax wrote for layer k (docs/model-format.md §2.5) against e3j's own derivation. */
+    private static void checkDerived(String at, ModelConfig.LayerIrreps w, Layer layer, Irreps requested,
+            Irreps concat) {
+        Irreps tp = layer.tp.irrepsOut();
+        check(at + "input", w.input(), layer.input);
+        check(at + "tp", w.tp(), tp);
+        checkCount(at + "tp_num_irreps", w.tpNumIrreps(), tp.numIrreps());
+        check(at + "expanded_requested", w.expandedRequested(), tp.concat(Irreps.parse(tp.numIrreps() + "x0e")));
+        check(at + "expanded_linear_input", w.expandedLinearInput(), layer.expand.regroupedIn());
+        check(at + "expanded", w.expanded(), layer.expand.irrepsOut());
+        check(at + "gate_scalar", w.gateScalars(), layer.gate.scalars());
+        checkCount(at + "gate_num_gates", w.gateNumGates(), layer.gate.vectors().numIrreps());
+        check(at + "gated", w.gated(), layer.gate.irrepsOut());
+        check(at + "concat", w.concat(), concat);
+        check(at + "output_requested", w.outputRequested(), requested);
+        check(at + "output_linear_input", w.outputLinearInput(), layer.output.regroupedIn());
+        check(at + "output", w.output(), layer.output.irrepsOut());
+    }
+
+    private static void check(String what, Irreps exported, Irreps derived) {
         if (!exported.equals(derived)) {
-            throw new ModelFormatException("layer " + k + ": e3nn-jax wrote " + what + " irreps " + exported
-                    + " but e3j derives " + derived + " (conventions drifted?)");
+            throw new ModelFormatException(what + " irreps: e3nn-jax wrote " + exported + " but e3j derives "
+                    + derived + " (conventions drifted?)");
+        }
+    }
+
+    private static void checkCount(String what, int exported, int derived) {
+        if (exported != derived) {
+            throw new ModelFormatException(what + ": e3nn-jax wrote " + exported + " but e3j derives " + derived
+                    + " (conventions drifted?)");
+        }
+    }
+
+    /** {@code param_names} must list exactly the file's tensors, and {@code param_count} count their values. */
+    private static void checkParamList(ModelConfig config, SafeTensors file) {
+        java.util.Set<String> listed = new java.util.TreeSet<>(config.paramNames);
+        java.util.Set<String> stored = new java.util.TreeSet<>(file.names());
+        if (listed.size() != config.paramNames.size() || !listed.equals(stored)) {
+            java.util.Set<String> missing = new java.util.TreeSet<>(stored);
+            missing.removeAll(listed);
+            java.util.Set<String> extra = new java.util.TreeSet<>(listed);
+            extra.removeAll(stored);
+            throw new ModelFormatException(file.source() + ": param_names do not list the file's tensors"
+                    + (missing.isEmpty() ? "" : "; not listed: " + missing)
+                    + (extra.isEmpty() ? "" : "; listed but absent: " + extra)
+                    + (missing.isEmpty() && extra.isEmpty() ? " (a name is listed twice)" : ""));
+        }
+        long count = 0;
+        for (String name : file.names()) {
+            long n = 1;
+            for (long d : file.info(name).shape()) {
+                n *= d;
+            }
+            count += n;
+        }
+        if (count != config.paramCount) {
+            throw new ModelFormatException(file.source() + ": param_count " + config.paramCount + " but the tensors hold "
+                    + count + " values");
         }
     }
 

@@ -145,7 +145,7 @@ class ModelFileValidationTest {
         contains(loadFails(ModelFiles.write(c.replace("\"format_version\":1", "\"format_version\":2"), p.tensors())),
                 "format_version 2");
         contains(loadFails(ModelFiles.write(c.replace("\"cutoff\":3.5", "\"cutoff\":0"), p.tensors())),
-                "cutoff must be a positive");
+                "\"cutoff\" must be a positive");
         contains(loadFails(ModelFiles.write(c.replace("\"architecture\":\"Potential\"", "\"architecture\":\"Mace\""),
                 p.tensors())), "unknown architecture");
         contains(loadFails(ModelFiles.write(c.replace("\"num_basis\":5", "\"num_basis\":6"), p.tensors())),
@@ -169,7 +169,8 @@ class ModelFileValidationTest {
                 contains(loadFails(ModelFiles.write(potential.config().replace("\"mlp_hidden_dims\":7",
                         "\"mlp_hidden_dims\":" + dims), potential.tensors())), "more values than the file's");
                 contains(loadFails(ModelFiles.write(simple.config().replace("\"num_embeddings\":20",
-                        "\"num_embeddings\":" + dims).replace("\"init_embed_dims\":6", "\"init_embed_dims\":" + dims),
+                        "\"num_embeddings\":" + dims).replace("\"max_atomic_number\":20", "\"max_atomic_number\":" + dims)
+                        .replace("\"init_embed_dims\":6", "\"init_embed_dims\":" + dims),
                         simple.tensors())), "more values than the file's", "Embed_0/embedding");
             }
         });
@@ -206,7 +207,7 @@ class ModelFileValidationTest {
         String two = p.config().substring(0, end) + "," + layer.replace("PotentialLayer_0", "PotentialLayer_1")
                 + p.config().substring(end);
         two = two.replace("\"output_irreps_per_layer\":[" + out + "]", "\"output_irreps_per_layer\":[" + out + ","
-                + out + "]");
+                + out + "]").replace("\"num_layers\":1", "\"num_layers\":2");
         contains(loadFails(ModelFiles.write(two, p.tensors())), "describes 2 layers",
                 "no tensors for layer 1");
     }
