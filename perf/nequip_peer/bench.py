@@ -71,6 +71,9 @@ def main() -> None:
 
     from nequip.model.inference_models.compiled import load_compiled_model
     from nequip.model.saved_models.load_utils import load_saved_model
+    from nequip.utils.global_state import set_global_state
+
+    set_global_state(allow_tf32=False)  # what nequip-compile and the ASE calculator set: float64 default dtype
 
     root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
     type_of_number = {n: i for i, n in enumerate([1, 6, 7, 8, 29])}

@@ -74,15 +74,17 @@ class Case:
 
     def nequip_data(self, type_of_number: dict[int, int]):
         """AtomicDataDict for the `ase` compile target's inputs (pos, edge_index, atom_types, cell,
-        edge_cell_shift), float32; an open structure gets a dummy cubic cell (all its shifts are 0, so the
+        edge_cell_shift) in NequIP's global dtype (float64: positions enter as float64 and the model casts to
+        its float32 model_dtype inside, as in NequIP's ASE calculator); an open structure gets a dummy
+        cubic cell (all its shifts are 0, so the
         cell only enters the stress, which both engines compute on both cases)."""
         import torch
 
         cell = self.cell if self.pbc.any() else 100.0 * np.eye(3)
         return {
-            "pos": torch.tensor(self.positions, dtype=torch.float32),
+            "pos": torch.tensor(self.positions.astype(np.float64), dtype=torch.float64),
             "edge_index": torch.tensor(np.stack([self.senders, self.receivers]), dtype=torch.int64),
             "atom_types": torch.tensor([type_of_number[int(z)] for z in self.numbers], dtype=torch.int64),
-            "cell": torch.tensor(cell, dtype=torch.float32).view(1, 3, 3),
-            "edge_cell_shift": torch.tensor(self.cell_shifts, dtype=torch.float32),
+            "cell": torch.tensor(cell, dtype=torch.float64).view(1, 3, 3),
+            "edge_cell_shift": torch.tensor(self.cell_shifts, dtype=torch.float64),
         }

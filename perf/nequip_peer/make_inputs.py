@@ -111,6 +111,10 @@ def write_train_xyz(path: str, root: str) -> None:
     frames = []
     for _ in range(2):
         a = m.copy()
+        # a cell (open boundaries kept): nequip-compile traces with the first frame and checks the stress,
+        # which is NaN for a zero-volume cell
+        a.set_cell(30.0 * np.eye(3))
+        a.center()
         a.positions += rng.normal(scale=0.01, size=a.positions.shape)
         a.calc = EMT()
         a.get_potential_energy()
