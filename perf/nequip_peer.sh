@@ -42,6 +42,7 @@ if [ ! -x "$VENV/bin/nequip-compile" ]; then
   "$VENV/bin/pip" install -q --upgrade pip
   "$VENV/bin/pip" install -q "torch==$TORCH_VERSION" "nequip==$NEQUIP_VERSION"
 fi
+VENV=$(cd "$VENV" && pwd)   # absolute: nequip-train runs inside $WORK
 PY=$VENV/bin/python
 have=$("$PY" -c "import torch, nequip; print(torch.__version__.split('+')[0], nequip.__version__)" 2>/dev/null | grep -v '^\[' | tail -1)
 if [ "$have" != "$TORCH_VERSION $NEQUIP_VERSION" ]; then
