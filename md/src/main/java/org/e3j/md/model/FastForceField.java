@@ -2,6 +2,7 @@ package org.e3j.md.model;
 
 import java.nio.file.Path;
 import org.e3j.engine.Capacity;
+import org.e3j.engine.plan.SingleCaller;
 import org.e3j.graph.NeighborList;
 import org.e3j.layers.fast.FastModel;
 import org.e3j.layers.fast.FastPotential;
@@ -31,6 +32,7 @@ public final class FastForceField implements ForceField {
     private final double cutoff;
     private double[] shiftVectors = new double[0];
     private final double[] stress = new double[6];
+    private final SingleCaller calls = new SingleCaller("FastForceField");
 
     public FastForceField(FastModel model, int threads, double skin) {
         if (!model.isPotential()) {
@@ -72,8 +74,25 @@ public final class FastForceField implements ForceField {
         return cutoff;
     }
 
+    /**
+     * {@inheritDoc} A second thread calling while a call is in progress (one force field per thread),
+     * or a call after {@link #close()}, gets an {@link IllegalStateException}; a non-finite output
+     * an {@link MdException} naming it. The stress is computed only for a cell periodic in all three
+     * directions (docs/contracts.md), as by the reference engine.
+     */
     @Override
     public void compute(AtomsSystem system, ForceResult out) {
+        out.invalidate(); // a refused call leaves no earlier result readable
+        calls.enter();
+        try {
+            computeUnguarded(system, out);
+        } finally {
+            calls.exit();
+        }
+        FiniteOutputs.require("the fast engine", system, out);
+    }
+
+    private void computeUnguarded(AtomsSystem system, ForceResult out) {
         NeighborList nl = neighbors.update(system);
         double[] pos = system.positions();
         int n = system.numAtoms();
@@ -87,7 +106,7 @@ public final class FastForceField implements ForceField {
             energyOnly(pos, n, out); // no reverse pass
             return;
         }
-        boolean wantStress = periodic && out.wants(ForceResult.STRESS);
+        boolean wantStress = fullyPeriodic(system) && out.wants(ForceResult.STRESS);
         double e = potential.compute(pos, null, periodic ? system.cellView() : null, out.forces(),
                 wantStress ? stress : null, out.wants(ForceResult.ATOM_ENERGIES) ? out.atomEnergies() : null);
         out.setEnergy(e);
@@ -100,6 +119,11 @@ public final class FastForceField implements ForceField {
             available |= ForceResult.ATOM_ENERGIES;
         }
         out.markAvailable(available);
+    }
+
+    /** A stress needs a volume: a cell periodic along all three vectors (pbc T T F has none). */
+    static boolean fullyPeriodic(AtomsSystem system) {
+        return system.pbc(0) && system.pbc(1) && system.pbc(2);
     }
 
     private void energyOnly(double[] pos, int n, ForceResult out) {
@@ -135,6 +159,7 @@ public final class FastForceField implements ForceField {
 
     @Override
     public void close() {
+        calls.close();
         potential.close();
     }
 
