@@ -416,12 +416,37 @@ class NeighborListTest {
         assertArrayEquals(new int[] {0, 0}, lone.receiverOffsets());
     }
 
+    /**
+     * A very flat cell (height 1e-3 Å along c): before the lattice reduction it needed ~2e9 images per
+     * atom and was refused; it is a valid (dense) lattice, and its reduced basis finds every lattice
+     * point within the cutoff, counted here by brute force over the original basis. A cell a million
+     * times flatter still is refused (too thin for the cutoff: its reduced heights need ~1e8 images).
+     */
     @Test
-    void absurdCellForCutoffIsRefused() {
-        // a very flat cell: height 1e-3 Å along c would need millions of images
+    void aFlatCellIsReducedAndAnAbsurdOneIsRefusedByTheWorkBound() {
         double[] cell = {5, 0, 0, 0, 5, 0, 0.3, 0.2, 1e-3};
         Structure s = new Structure(new int[] {1}, new double[] {0, 0, 0}, cell, new boolean[] {true, true, true},
                 Structure.Checks.DEFAULT.withMinDistance(0));
-        assertThrows(StructureException.class, () -> NeighborList.of(s, 5.0));
+        NeighborList nl = NeighborList.of(s, 5.0);
+        int count = 0;
+        for (int k = -5000; k <= 5000; k++) {
+            for (int i = -3 + (int) Math.floor(-0.06 * k); i <= 3 + (int) Math.ceil(-0.06 * k); i++) {
+                for (int j = -3 + (int) Math.floor(-0.04 * k); j <= 3 + (int) Math.ceil(-0.04 * k); j++) {
+                    double x = 5 * i + 0.3 * k, y = 5 * j + 0.2 * k, z = 1e-3 * k;
+                    if ((i | j | k) != 0 && Math.sqrt(x * x + y * y + z * z) < 5.0) {
+                        count++;
+                    }
+                }
+            }
+        }
+        assertEquals(count, nl.numEdges());
+        for (int e = 0; e < nl.numEdges(); e++) {
+            assertTrue(nl.distance(e) < 5.0);
+        }
+        double[] absurd = {5, 0, 0, 0, 5, 0, 0.3, 0.2, 1e-9};
+        Structure t = new Structure(new int[] {1}, new double[] {0, 0, 0}, absurd, new boolean[] {true, true, true},
+                Structure.Checks.DEFAULT.withMinDistance(0));
+        StructureException e = assertThrows(StructureException.class, () -> NeighborList.of(t, 5.0));
+        assertTrue(e.getMessage().contains("for cutoff") || e.getMessage().contains("at cutoff"), e.getMessage());
     }
 }
