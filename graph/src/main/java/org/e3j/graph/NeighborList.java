@@ -23,6 +23,8 @@ import org.e3j.engine.Capacity;
 public final class NeighborList {
     private final double cutoff;
     private final double skin;
+    /** False for a lean list that keeps no Cartesian vectors per edge (48 bytes each; see {@link #withoutVectors}). */
+    private boolean keepVectors = true;
 
     private int n = -1;
     private final double[] cell = new double[9];
@@ -54,6 +56,26 @@ public final class NeighborList {
         }
         this.cutoff = cutoff;
         this.skin = skin;
+    }
+
+    /**
+     * Keeps no distance vectors and Cartesian shifts per edge (48 bytes per edge of capacity, a third
+     * of the list's memory): for consumers that use the integer shifts, the distances and the skin
+     * candidates only (the fast force field). {@link #vector}, {@link #vectors()},
+     * {@link #vectorsView()} and the shift-vector accessors then throw. Call before the first build.
+     */
+    public NeighborList withoutVectors() {
+        if (n >= 0) {
+            throw new IllegalStateException("withoutVectors() must be called before the first build");
+        }
+        keepVectors = false;
+        return this;
+    }
+
+    private void requireVectors() {
+        if (!keepVectors) {
+            throw new IllegalStateException("this neighbour list keeps no vectors (withoutVectors())");
+        }
     }
 
     /** A neighbour list of {@code s} at {@code cutoff}, without skin. */
@@ -114,8 +136,10 @@ public final class NeighborList {
             senders = new int[grown];
             receivers = new int[grown];
             shifts = new int[3 * grown];
-            shiftVectors = new double[3 * grown];
-            vectors = new double[3 * grown];
+            if (keepVectors) {
+                shiftVectors = new double[3 * grown];
+                vectors = new double[3 * grown];
+            }
             distances = new double[grown];
         }
         rebuilds++;
@@ -204,6 +228,7 @@ public final class NeighborList {
         final int[] cs = candidates.senders;
         final int[] cr = candidates.receivers;
         final int[] csh = candidates.shifts;
+        final boolean keep = keepVectors;
         int e = 0;
         int receiver = 0;
         offsets[0] = 0;
@@ -227,12 +252,14 @@ public final class NeighborList {
                 shifts[3 * e] = s0;
                 shifts[3 * e + 1] = s1;
                 shifts[3 * e + 2] = s2;
-                shiftVectors[3 * e] = ox;
-                shiftVectors[3 * e + 1] = oy;
-                shiftVectors[3 * e + 2] = oz;
-                vectors[3 * e] = x;
-                vectors[3 * e + 1] = y;
-                vectors[3 * e + 2] = z;
+                if (keep) {
+                    shiftVectors[3 * e] = ox;
+                    shiftVectors[3 * e + 1] = oy;
+                    shiftVectors[3 * e + 2] = oz;
+                    vectors[3 * e] = x;
+                    vectors[3 * e + 1] = y;
+                    vectors[3 * e + 2] = z;
+                }
                 distances[e] = d;
                 e++;
             }
@@ -298,6 +325,7 @@ public final class NeighborList {
 
     /** Distance vector component c of edge e: pos[receiver] - pos[sender] + S @ cell. */
     public double vector(int e, int c) {
+        requireVectors();
         return vectors[3 * check(e) + c];
     }
 
@@ -328,11 +356,13 @@ public final class NeighborList {
 
     /** Cartesian shifts S @ cell, 3E. */
     public double[] shiftVectors() {
+        requireVectors();
         return Arrays.copyOf(shiftVectors, 3 * count);
     }
 
     /** Distance vectors, 3E. */
     public double[] vectors() {
+        requireVectors();
         return Arrays.copyOf(vectors, 3 * count);
     }
 
@@ -362,10 +392,12 @@ public final class NeighborList {
     }
 
     public double[] shiftVectorsView() {
+        requireVectors();
         return shiftVectors;
     }
 
     public double[] vectorsView() {
+        requireVectors();
         return vectors;
     }
 

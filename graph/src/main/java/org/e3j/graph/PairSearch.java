@@ -1,6 +1,7 @@
 package org.e3j.graph;
 
 import java.util.Arrays;
+import org.e3j.engine.Capacity;
 
 /**
  * The O(N) cell-list search behind {@link NeighborList} and the minimum-distance check of
@@ -83,10 +84,11 @@ final class PairSearch {
 
         void add(int s, int r, int s0, int s1, int s2) {
             if (count == senders.length) {
-                int cap = Math.max(16, (int) Math.min(Integer.MAX_VALUE - 8L, 2L * senders.length));
-                if (cap <= count || 3L * cap > Integer.MAX_VALUE - 8L) {
+                if (3L * (count + 1) > Integer.MAX_VALUE - 8L) {
                     throw new StructureException("neighbour list too large: more than " + count + " pairs");
                 }
+                // the engine's growth policy (1.5x), not doubling: this list lives as long as the force field
+                int cap = Math.max(16, Capacity.grow(count + 1, senders.length, (Integer.MAX_VALUE - 8) / 3));
                 senders = Arrays.copyOf(senders, cap);
                 receivers = Arrays.copyOf(receivers, cap);
                 shifts = Arrays.copyOf(shifts, 3 * cap);

@@ -60,6 +60,22 @@ public final class FastPotential implements AutoCloseable {
         }
     }
 
+    /**
+     * As {@link #setGraph(int, int[], double[], int, int[], int[], double[])} with integer cell shifts
+     * [e][3] ({@code r = pos[receiver] - pos[sender] + S @ cell}) and the cell (9 values): no [e][3]
+     * Cartesian shift array is needed.
+     */
+    public void setGraph(int n, int[] numbers, double[] positions, int e, int[] senders, int[] receivers,
+            int[] cellShifts, double[] cell) {
+        calls.enter();
+        try {
+            oneGraph[0] = n;
+            ws.setInput(n, numbers, positions, e, senders, receivers, cellShifts, cell, 1, oneGraph);
+        } finally {
+            calls.exit();
+        }
+    }
+
     /** Stages an {@link org.e3j.graph.Graph} of one structure (its stored edge order and shift vectors). */
     public void setGraph(Graph g, int[] numbers, double[] positions) {
         if (g.numGraphs() != 1) {

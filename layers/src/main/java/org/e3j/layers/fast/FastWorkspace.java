@@ -226,8 +226,33 @@ public final class FastWorkspace implements AutoCloseable {
         }
     }
 
+    /**
+     * As {@link #setInput(int, int[], double[], int, int[], int[], double[], int, int[])} with
+     * integer cell shifts [e][3] and the cell (9 values, rows are lattice vectors): the Cartesian
+     * shift {@code S @ cell} of each edge is computed here, so the caller needs no [e][3] double
+     * array of its own (24 bytes per edge).
+     */
+    public void setInput(int n, int[] numbers, double[] positions, int e, int[] senders, int[] receivers,
+            int[] cellShifts, double[] cell, int g, int[] nNodes) {
+        if (cellShifts.length < 3L * e || cell.length != 9) {
+            throw new E3jException("inconsistent input sizes: " + e + " edges for cell shifts of length "
+                    + cellShifts.length + " and a cell of " + cell.length + " values");
+        }
+        calls.enter();
+        try {
+            stage(n, numbers, positions, e, senders, receivers, null, cellShifts, cell, g, nNodes);
+        } finally {
+            calls.exit();
+        }
+    }
+
     private void stage(int n, int[] numbers, double[] positions, int e, int[] senders, int[] receivers,
             double[] shifts, int g, int[] nNodes) {
+        stage(n, numbers, positions, e, senders, receivers, shifts, null, null, g, nNodes);
+    }
+
+    private void stage(int n, int[] numbers, double[] positions, int e, int[] senders, int[] receivers,
+            double[] shifts, int[] cellShifts, double[] cell, int g, int[] nNodes) {
         // everything is checked before anything changes: a refused input leaves the staged one intact
         checkInput(n, numbers, positions, e, senders, receivers, shifts, g, nNodes);
         grow(n, e, g);
@@ -240,6 +265,11 @@ public final class FastWorkspace implements AutoCloseable {
         }
         System.arraycopy(positions, 0, pos, 0, 3 * n);
         Arrays.fill(counts, 0, n + 1, 0);
+        int maxOut = 0; // the backward's sender tiles hold one sender's edges at least
+        for (int k = 0; k < e; k++) {
+            maxOut = Math.max(maxOut, ++counts[senders[k]]);
+        }
+        Arrays.fill(counts, 0, n + 1, 0);
         for (int k = 0; k < e; k++) {
             counts[receivers[k] + 1]++;
         }
@@ -250,17 +280,24 @@ public final class FastWorkspace implements AutoCloseable {
             maxDeg = Math.max(maxDeg, counts[i + 1]);
             counts[i] = offsets[i];
         }
-        hasShifts = shifts != null;
+        hasShifts = shifts != null || cellShifts != null;
         for (int k = 0; k < e; k++) {
             int at = counts[receivers[k]]++;
             perm[at] = k;
             send[at] = senders[k];
             recv[at] = receivers[k];
-            for (int c = 0; c < 3; c++) {
-                shift[3 * at + c] = shifts == null ? 0.0 : shifts[3 * k + c];
+            if (cellShifts != null) {
+                int s0 = cellShifts[3 * k], s1 = cellShifts[3 * k + 1], s2 = cellShifts[3 * k + 2];
+                for (int c = 0; c < 3; c++) {
+                    shift[3 * at + c] = s0 * cell[c] + s1 * cell[3 + c] + s2 * cell[6 + c];
+                }
+            } else {
+                for (int c = 0; c < 3; c++) {
+                    shift[3 * at + c] = shifts == null ? 0.0 : shifts[3 * k + c];
+                }
             }
         }
-        ensureTile(maxDeg);
+        ensureTile(Math.max(maxDeg, maxOut));
         parts = (int) Math.max(1, Math.min(threads, ((long) e + n) / minWork));
         WorkerPool.splitBalanced(offsets, n, parts, bounds);
         WorkerPool.splitEven(n, parts, nodeBounds);

@@ -1,7 +1,6 @@
 package org.e3j.md.model;
 
 import java.nio.file.Path;
-import org.e3j.engine.Capacity;
 import org.e3j.engine.plan.SingleCaller;
 import org.e3j.graph.NeighborList;
 import org.e3j.layers.fast.FastModel;
@@ -30,7 +29,6 @@ public final class FastForceField implements ForceField {
     private final FastPotential potential;
     private final NeighborSource neighbors;
     private final double cutoff;
-    private double[] shiftVectors = new double[0];
     private final double[] stress = new double[6];
     private final SingleCaller calls = new SingleCaller("FastForceField");
 
@@ -42,7 +40,7 @@ public final class FastForceField implements ForceField {
         this.model = model;
         this.cutoff = model.reference().config.cutoff;
         this.potential = new FastPotential(model, threads);
-        this.neighbors = new NeighborSource(model.reference().config, skin);
+        this.neighbors = new NeighborSource(model.reference().config, skin, false); // no per-edge vectors
     }
 
     /** Loads, validates and compiles a model file; {@code threads} workers (1 = the calling thread only). */
@@ -139,22 +137,10 @@ public final class FastForceField implements ForceField {
         out.markAvailable(available);
     }
 
-    /** Stages the skin candidates with their Cartesian shifts (S @ cell); runs once per rebuild. */
+    /** Stages the skin candidates (the workspace computes their Cartesian shifts S @ cell); once per rebuild. */
     private void stage(AtomsSystem system, NeighborList nl) {
-        int m = nl.numCandidates();
-        if (shiftVectors.length < 3 * m) {
-            shiftVectors = new double[3 * Capacity.grow(m, shiftVectors.length / 3, Integer.MAX_VALUE / 3 - 8)];
-        }
-        int[] s = nl.candidateShiftsView();
-        double[] c = system.cellView();
-        for (int k = 0; k < m; k++) {
-            int s0 = s[3 * k], s1 = s[3 * k + 1], s2 = s[3 * k + 2];
-            for (int a = 0; a < 3; a++) {
-                shiftVectors[3 * k + a] = s0 * c[a] + s1 * c[3 + a] + s2 * c[6 + a];
-            }
-        }
-        potential.setGraph(system.numAtoms(), system.numbersView(), system.positions(), m,
-                nl.candidateSendersView(), nl.candidateReceiversView(), shiftVectors);
+        potential.setGraph(system.numAtoms(), system.numbersView(), system.positions(), nl.numCandidates(),
+                nl.candidateSendersView(), nl.candidateReceiversView(), nl.candidateShiftsView(), system.cellView());
     }
 
     @Override
