@@ -13,8 +13,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Issue 15, finding 7: a valid but skewed cell of an ordinary crystal ({@code b' = b + 2000 a}: the
  * same lattice, the same volume, the same atoms) must evaluate like its reduced cell. Before the fix
- * the image search ran in the skewed basis: 143 s for 32 atoms, and 505 s of CPU for 256 atoms
- * before a refusal. Now the neighbour search reduces the lattice first and maps the shifts back to
+ * the image search ran in the skewed basis, its work growing with the skew (the issue measured 143 s
+ * for 32 atoms and 505 s for 256; on this machine at this commit's parent the neighbour search of the
+ * 256-atom cell took 3.9 s at skew 2000 and grows linearly: minutes at 200 000). Now the neighbour search reduces the lattice first and maps the shifts back to
  * the cell the caller gave, so energy, forces and stress (computed with that cell) agree.
  *
  * <p>The preemptive timeout is a hang guard for the old behaviour, not a timing assertion (the
@@ -54,9 +55,12 @@ class SkewedCellTest {
     @Test
     void skewedCopperCellsEvaluateLikeTheirReducedCells() {
         assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
-            for (int k : new int[] {2, 4}) { // 32 and 256 atoms
+            // {conventional cells per side, skew}: 32 and 256 atoms at the issue's b' = b + 2000 a, and
+            // 256 atoms at b + 200 000 a (the old search's work grew with the skew: ~6 min for it)
+            for (int[] c : new int[][] {{2, 2000}, {4, 2000}, {4, 200_000}}) {
+                int k = c[0];
                 AtomsSystem cube = Engines.copper(k, 5 + k);
-                AtomsSystem skew = skewed(cube, 2000);
+                AtomsSystem skew = skewed(cube, c[1]);
                 List<Engines.Engine> engines = k == 2
                         ? List.of(Engines.fast(Engines.copperModel()), Engines.reference(Engines.copperModel()))
                         : List.of(Engines.fast(Engines.copperModel()));
@@ -70,12 +74,12 @@ class SkewedCellTest {
                     try (ForceField ff = engine.newForceField()) {
                         ff.compute(skew.copy(), ForceResult.ALL, b);
                     }
-                    System.out.printf("%s, %d atoms, skewed cell: first evaluation %.2f s (information)%n",
-                            engine.name(), cube.numAtoms(), (System.nanoTime() - t0) * 1e-9);
+                    System.out.printf("%s, %d atoms, cell b + %d a: first evaluation %.2f s (information)%n",
+                            engine.name(), cube.numAtoms(), c[1], (System.nanoTime() - t0) * 1e-9);
                     // float32 parity for the fast engine; the double reference differs only by the
                     // rounding of the (long) shift vectors of the skewed cell
                     double tol = engine.allocationFree() ? 2e-6 : 1e-9;
-                    assertSameResult(engine.name() + ", " + cube.numAtoms() + " atoms", a, b, tol);
+                    assertSameResult(engine.name() + ", " + cube.numAtoms() + " atoms, skew " + c[1], a, b, tol);
                 }
             }
         });
