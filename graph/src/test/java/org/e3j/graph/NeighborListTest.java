@@ -449,4 +449,53 @@ class NeighborListTest {
         StructureException e = assertThrows(StructureException.class, () -> NeighborList.of(t, 5.0));
         assertTrue(e.getMessage().contains("for cutoff") || e.getMessage().contains("at cutoff"), e.getMessage());
     }
+
+    /**
+     * The same rattled Cu crystal through a valid cell {@code b' = b + 10^8 a} (the same lattice):
+     * every pair (i, j, S') maps to the reduced cell's (i, j, S0 + 10^8 S1, S1, S2) and the sets are
+     * equal. Before the lattice reduction this cell was refused (more than 5e7 images per atom).
+     */
+    @Test
+    void aHugelySkewedCellGivesTheReducedCellsPairsWithShiftsInItsOwnBasis() {
+        double a = 7.22;
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(9);
+        double[][] basis = {{0, 0, 0}, {0.5, 0.5, 0}, {0.5, 0, 0.5}, {0, 0.5, 0.5}};
+        int n = 32;
+        int[] z = new int[n];
+        double[] p = new double[3 * n];
+        int i = 0;
+        for (int x = 0; x < 2; x++) {
+            for (int y = 0; y < 2; y++) {
+                for (int w = 0; w < 2; w++) {
+                    for (double[] b : basis) {
+                        z[i] = 29;
+                        p[3 * i] = (x + b[0]) * 3.61 + 0.1 * (rng.nextDouble() - 0.5);
+                        p[3 * i + 1] = (y + b[1]) * 3.61 + 0.1 * (rng.nextDouble() - 0.5);
+                        p[3 * i + 2] = (w + b[2]) * 3.61 + 0.1 * (rng.nextDouble() - 0.5);
+                        i++;
+                    }
+                }
+            }
+        }
+        long f = 100_000_000L;
+        double[] cube = {a, 0, 0, 0, a, 0, 0, 0, a};
+        double[] skew = {a, 0, 0, f * a, a, 0, 0, 0, a};
+        boolean[] pbc = {true, true, true};
+        NeighborList ref = new NeighborList(4.0, 0.0);
+        ref.build(p, cube, pbc);
+        NeighborList sk = new NeighborList(4.0, 0.0);
+        sk.build(p, skew, pbc);
+        java.util.TreeSet<String> want = new java.util.TreeSet<>();
+        for (int e = 0; e < ref.numEdges(); e++) {
+            want.add(ref.sender(e) + " " + ref.receiver(e) + " " + ref.shift(e, 0) + " " + ref.shift(e, 1) + " "
+                    + ref.shift(e, 2));
+        }
+        java.util.TreeSet<String> got = new java.util.TreeSet<>();
+        for (int e = 0; e < sk.numEdges(); e++) {
+            long s0 = sk.shift(e, 0) + f * sk.shift(e, 1);
+            got.add(sk.sender(e) + " " + sk.receiver(e) + " " + s0 + " " + sk.shift(e, 1) + " " + sk.shift(e, 2));
+        }
+        assertEquals(want, got);
+        assertEquals(ref.numEdges(), sk.numEdges());
+    }
 }

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
  * same lattice, the same volume, the same atoms) must evaluate like its reduced cell. Before the fix
  * the image search ran in the skewed basis, its work growing with the skew (the issue measured 143 s
  * for 32 atoms and 505 s for 256; on this machine at this commit's parent the neighbour search of the
- * 256-atom cell took 3.9 s at skew 2000 and grows linearly: minutes at 200 000). Now the neighbour search reduces the lattice first and maps the shifts back to
+ * 256-atom cell took 3.9 s at skew 2000 and grows linearly: 81 s for the whole evaluation at 2x10^5,
+ * a refusal at 10^7). Now the neighbour search reduces the lattice first and maps the shifts back to
  * the cell the caller gave, so energy, forces and stress (computed with that cell) agree.
  *
  * <p>The preemptive timeout is a hang guard for the old behaviour, not a timing assertion (the
@@ -56,8 +57,9 @@ class SkewedCellTest {
     void skewedCopperCellsEvaluateLikeTheirReducedCells() {
         assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
             // {conventional cells per side, skew}: 32 and 256 atoms at the issue's b' = b + 2000 a, and
-            // 256 atoms at b + 200 000 a (the old search's work grew with the skew: ~6 min for it)
-            for (int[] c : new int[][] {{2, 2000}, {4, 2000}, {4, 200_000}}) {
+            // 256 atoms at b + 10^7 a: the old search, in the skewed basis, refused it (more than 5e7
+            // images per atom); its time grew linearly with the skew (81 s at 2x10^5 on this machine)
+            for (int[] c : new int[][] {{2, 2000}, {4, 2000}, {4, 10_000_000}}) {
                 int k = c[0];
                 AtomsSystem cube = Engines.copper(k, 5 + k);
                 AtomsSystem skew = skewed(cube, c[1]);
