@@ -11,7 +11,8 @@ import org.e3j.engine.Capacity;
  * {@code neighbor_list("ijS", atoms, cutoff)} (self pairs with S = 0 excluded, self images with
  * S != 0 included, S = 0 along non-periodic directions). Cells of any shape work, including cells
  * thinner than the cutoff (as many images as the perpendicular heights require), and positions
- * outside the cell. Edges are sorted by receiver, then sender, then shift, with CSR offsets
+ * outside the cell. A skewed cell is searched through its reduced lattice basis (shifts are still
+ * reported in the cell given); the total search work is bounded (a {@link StructureException} beyond). Edges are sorted by receiver, then sender, then shift, with CSR offsets
  * {@link #receiverOffsets()}: the order is deterministic.
  *
  * <p>Skin: a rebuild searches with {@code cutoff + skin} (an O(N) cell list) and keeps those
