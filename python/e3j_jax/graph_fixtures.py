@@ -56,6 +56,14 @@ def cases():
     out.append(("triclinic_skewed", Atoms(numbers=rng.choice([1, 6, 8], len(pos)), positions=pos, cell=cell,
                                           pbc=True), 5.0))
 
+    # 3b. the same Cu lattice through a valid but very skewed cell (b' = b + 2000 a): e3j reduces the
+    # cell before the image search and must still return ASE's shifts in this cell (issue 15)
+    sk = cu.copy()
+    c = sk.cell.array.copy()
+    c[1] = c[1] + 2000 * c[0]
+    sk.set_cell(c, scale_atoms=False)
+    out.append(("cu_fcc_32_skewed_2000", sk, 4.0))
+
     # 4. tiny cells: cutoff larger than the cell
     one = Atoms("Ar", positions=[[0.3, 0.2, 0.1]], cell=[[2.1, 0, 0], [0.4, 2.3, 0], [0.3, -0.5, 2.6]], pbc=True)
     out.append(("tiny_one_atom", one, 6.0))

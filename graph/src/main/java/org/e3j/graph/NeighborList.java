@@ -11,7 +11,8 @@ import org.e3j.engine.Capacity;
  * {@code neighbor_list("ijS", atoms, cutoff)} (self pairs with S = 0 excluded, self images with
  * S != 0 included, S = 0 along non-periodic directions). Cells of any shape work, including cells
  * thinner than the cutoff (as many images as the perpendicular heights require), and positions
- * outside the cell. Edges are sorted by receiver, then sender, then shift, with CSR offsets
+ * outside the cell. A skewed cell is searched through its reduced lattice basis (shifts are still
+ * reported in the cell given); the total search work is bounded (a {@link StructureException} beyond). Edges are sorted by receiver, then sender, then shift, with CSR offsets
  * {@link #receiverOffsets()}: the order is deterministic.
  *
  * <p>Skin: a rebuild searches with {@code cutoff + skin} (an O(N) cell list) and keeps those
@@ -23,6 +24,8 @@ import org.e3j.engine.Capacity;
 public final class NeighborList {
     private final double cutoff;
     private final double skin;
+    /** False for a lean list that keeps no Cartesian vectors per edge (48 bytes each; see {@link #withoutVectors}). */
+    private boolean keepVectors = true;
 
     private int n = -1;
     private final double[] cell = new double[9];
@@ -54,6 +57,26 @@ public final class NeighborList {
         }
         this.cutoff = cutoff;
         this.skin = skin;
+    }
+
+    /**
+     * Keeps no distance vectors and Cartesian shifts per edge (48 bytes per edge of capacity, a third
+     * of the list's memory): for consumers that use the integer shifts, the distances and the skin
+     * candidates only (the fast force field). {@link #vector}, {@link #vectors()},
+     * {@link #vectorsView()} and the shift-vector accessors then throw. Call before the first build.
+     */
+    public NeighborList withoutVectors() {
+        if (n >= 0) {
+            throw new IllegalStateException("withoutVectors() must be called before the first build");
+        }
+        keepVectors = false;
+        return this;
+    }
+
+    private void requireVectors() {
+        if (!keepVectors) {
+            throw new IllegalStateException("this neighbour list keeps no vectors (withoutVectors())");
+        }
     }
 
     /** A neighbour list of {@code s} at {@code cutoff}, without skin. */
@@ -114,8 +137,10 @@ public final class NeighborList {
             senders = new int[grown];
             receivers = new int[grown];
             shifts = new int[3 * grown];
-            shiftVectors = new double[3 * grown];
-            vectors = new double[3 * grown];
+            if (keepVectors) {
+                shiftVectors = new double[3 * grown];
+                vectors = new double[3 * grown];
+            }
             distances = new double[grown];
         }
         rebuilds++;
@@ -204,6 +229,7 @@ public final class NeighborList {
         final int[] cs = candidates.senders;
         final int[] cr = candidates.receivers;
         final int[] csh = candidates.shifts;
+        final boolean keep = keepVectors;
         int e = 0;
         int receiver = 0;
         offsets[0] = 0;
@@ -227,12 +253,14 @@ public final class NeighborList {
                 shifts[3 * e] = s0;
                 shifts[3 * e + 1] = s1;
                 shifts[3 * e + 2] = s2;
-                shiftVectors[3 * e] = ox;
-                shiftVectors[3 * e + 1] = oy;
-                shiftVectors[3 * e + 2] = oz;
-                vectors[3 * e] = x;
-                vectors[3 * e + 1] = y;
-                vectors[3 * e + 2] = z;
+                if (keep) {
+                    shiftVectors[3 * e] = ox;
+                    shiftVectors[3 * e + 1] = oy;
+                    shiftVectors[3 * e + 2] = oz;
+                    vectors[3 * e] = x;
+                    vectors[3 * e + 1] = y;
+                    vectors[3 * e + 2] = z;
+                }
                 distances[e] = d;
                 e++;
             }
@@ -298,6 +326,7 @@ public final class NeighborList {
 
     /** Distance vector component c of edge e: pos[receiver] - pos[sender] + S @ cell. */
     public double vector(int e, int c) {
+        requireVectors();
         return vectors[3 * check(e) + c];
     }
 
@@ -328,11 +357,13 @@ public final class NeighborList {
 
     /** Cartesian shifts S @ cell, 3E. */
     public double[] shiftVectors() {
+        requireVectors();
         return Arrays.copyOf(shiftVectors, 3 * count);
     }
 
     /** Distance vectors, 3E. */
     public double[] vectors() {
+        requireVectors();
         return Arrays.copyOf(vectors, 3 * count);
     }
 
@@ -362,10 +393,12 @@ public final class NeighborList {
     }
 
     public double[] shiftVectorsView() {
+        requireVectors();
         return shiftVectors;
     }
 
     public double[] vectorsView() {
+        requireVectors();
         return vectors;
     }
 

@@ -1,6 +1,7 @@
 package org.e3j.graph;
 
 import java.util.Arrays;
+import org.e3j.engine.Capacity;
 
 /**
  * The O(N) cell-list search behind {@link NeighborList} and the minimum-distance check of
@@ -10,12 +11,24 @@ import java.util.Arrays;
  * {@code |pos[j] - pos[i] + S @ cell| < cutoff}, S = 0 along non-periodic directions, excluding
  * i == j with S == 0: exactly the set ASE's {@code neighbor_list("ijS")} returns. Edges come out
  * grouped by receiver (ascending) and, within a receiver, sorted by sender then shift.
+ *
+ * <p>The periodic lattice is reduced first ({@link Cell#setReduced}): the search bins and walks
+ * images in the reduced basis, and every shift is mapped back exactly (integer change of basis) to
+ * the caller's cell, so callers use S with the cell they passed (forces and stress stay right).
+ * The total work is bounded ({@link #MAX_WORK}).
  */
 final class PairSearch {
     private PairSearch() {}
 
-    /** Safety valve: images x bins visited per atom beyond which the cell is absurd for the cutoff. */
-    static final long MAX_STENCIL = 50_000_000L;
+    /**
+     * Bound on the work of one search, in total (not per atom): bins visited plus candidate pairs
+     * whose distance is computed, estimated before the search from the atom count, the stencil of
+     * bins per atom and the mean bin occupancy. Beyond it the search is refused with a
+     * {@link StructureException}, so no input can make it run for minutes. 4e9 is about 5-20 s of
+     * one core; a 10^6-atom copper crystal at a 6 Å cutoff needs ~6e8. Tests lower it with
+     * {@code -De3j.neighbors.maxWork}.
+     */
+    static final long MAX_WORK = Long.getLong("e3j.neighbors.maxWork", 4_000_000_000L);
 
     /**
      * Working arrays of one search, kept between searches so that a neighbour-list rebuild in an MD
@@ -71,10 +84,11 @@ final class PairSearch {
 
         void add(int s, int r, int s0, int s1, int s2) {
             if (count == senders.length) {
-                int cap = Math.max(16, (int) Math.min(Integer.MAX_VALUE - 8L, 2L * senders.length));
-                if (cap <= count || 3L * cap > Integer.MAX_VALUE - 8L) {
+                if (3L * (count + 1) > Integer.MAX_VALUE - 8L) {
                     throw new StructureException("neighbour list too large: more than " + count + " pairs");
                 }
+                // the engine's growth policy (1.5x), not doubling: this list lives as long as the force field
+                int cap = Math.max(16, Capacity.grow(count + 1, senders.length, (Integer.MAX_VALUE - 8) / 3));
                 senders = Arrays.copyOf(senders, cap);
                 receivers = Arrays.copyOf(receivers, cap);
                 shifts = Arrays.copyOf(shifts, 3 * cap);
@@ -120,7 +134,9 @@ final class PairSearch {
             throw new StructureException("cutoff must be positive and finite, got " + cutoff);
         }
         Cell g = w.geometry;
-        g.set(cell, pbc);
+        g.setReduced(cell, pbc); // a skewed cell is searched through its reduced basis (same lattice)
+        final long[] u = g.unimodular;
+        final boolean changedBasis = g.basisChanged();
         final double[] m = g.m;
         final double[] inv = g.inv;
         final boolean periodic = Cell.anyPbc(pbc);
@@ -208,10 +224,13 @@ final class PairSearch {
             reach[c] = (int) r;
             stencil *= 2L * reach[c] + 1;
         }
-        if (stencil > MAX_STENCIL) {
-            throw new StructureException("cell is too small for cutoff " + cutoff + " Å: " + stencil
-                    + " periodic images per atom would be searched (heights " + g.height[0] + ", "
-                    + g.height[1] + ", " + g.height[2] + " Å)");
+        double binCount = (double) nb[0] * nb[1] * nb[2];
+        double work = (double) n * stencil * (1.0 + n / binCount);
+        if (work > MAX_WORK) {
+            throw new StructureException(String.format(java.util.Locale.ROOT, "neighbour search refused: about %.3g"
+                    + " bin visits and pair checks for %d atoms at cutoff %s Å (bound %.3g; %d bins searched per"
+                    + " atom, reduced-cell heights %.4g, %.4g, %.4g Å): the cell is too small for the cutoff",
+                    work, n, cutoff, (double) MAX_WORK, stencil, g.height[0], g.height[1], g.height[2]));
         }
 
         // counting sort of atoms into bins
@@ -285,10 +304,18 @@ final class PairSearch {
                             if (d2 >= cut2) {
                                 continue;
                             }
-                            // S = S' + wrap_sender - wrap_receiver
+                            // S = S' + wrap_sender - wrap_receiver (in the searched basis)
                             int s0 = -tx + wrap[3 * s] - wrap[3 * a];
                             int s1 = -ty + wrap[3 * s + 1] - wrap[3 * a + 1];
                             int s2 = -tz + wrap[3 * s + 2] - wrap[3 * a + 2];
+                            if (changedBasis) { // S @ unimodular: the same translation in the caller's cell
+                                long o0 = s0 * u[0] + s1 * u[3] + s2 * u[6];
+                                long o1 = s0 * u[1] + s1 * u[4] + s2 * u[7];
+                                long o2 = s0 * u[2] + s1 * u[5] + s2 * u[8];
+                                s0 = toInt(o0);
+                                s1 = toInt(o1);
+                                s2 = toInt(o2);
+                            }
                             if (s == a && s0 == 0 && s1 == 0 && s2 == 0) {
                                 continue;
                             }
@@ -302,6 +329,13 @@ final class PairSearch {
             }
         }
         return true;
+    }
+
+    private static int toInt(long shift) {
+        if (shift != (int) shift) {
+            throw new StructureException("periodic image shift " + shift + " does not fit an int: the cell is too skewed");
+        }
+        return (int) shift;
     }
 
     /** |pos[j] - pos[i] + S @ cell|, evaluated in ASE's order. */

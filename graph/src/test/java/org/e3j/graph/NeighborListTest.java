@@ -416,12 +416,86 @@ class NeighborListTest {
         assertArrayEquals(new int[] {0, 0}, lone.receiverOffsets());
     }
 
+    /**
+     * A very flat cell (height 1e-3 Å along c): before the lattice reduction it needed ~2e9 images per
+     * atom and was refused; it is a valid (dense) lattice, and its reduced basis finds every lattice
+     * point within the cutoff, counted here by brute force over the original basis. A cell a million
+     * times flatter still is refused (too thin for the cutoff: its reduced heights need ~1e8 images).
+     */
     @Test
-    void absurdCellForCutoffIsRefused() {
-        // a very flat cell: height 1e-3 Å along c would need millions of images
+    void aFlatCellIsReducedAndAnAbsurdOneIsRefusedByTheWorkBound() {
         double[] cell = {5, 0, 0, 0, 5, 0, 0.3, 0.2, 1e-3};
         Structure s = new Structure(new int[] {1}, new double[] {0, 0, 0}, cell, new boolean[] {true, true, true},
                 Structure.Checks.DEFAULT.withMinDistance(0));
-        assertThrows(StructureException.class, () -> NeighborList.of(s, 5.0));
+        NeighborList nl = NeighborList.of(s, 5.0);
+        int count = 0;
+        for (int k = -5000; k <= 5000; k++) {
+            for (int i = -3 + (int) Math.floor(-0.06 * k); i <= 3 + (int) Math.ceil(-0.06 * k); i++) {
+                for (int j = -3 + (int) Math.floor(-0.04 * k); j <= 3 + (int) Math.ceil(-0.04 * k); j++) {
+                    double x = 5 * i + 0.3 * k, y = 5 * j + 0.2 * k, z = 1e-3 * k;
+                    if ((i | j | k) != 0 && Math.sqrt(x * x + y * y + z * z) < 5.0) {
+                        count++;
+                    }
+                }
+            }
+        }
+        assertEquals(count, nl.numEdges());
+        for (int e = 0; e < nl.numEdges(); e++) {
+            assertTrue(nl.distance(e) < 5.0);
+        }
+        double[] absurd = {5, 0, 0, 0, 5, 0, 0.3, 0.2, 1e-9};
+        Structure t = new Structure(new int[] {1}, new double[] {0, 0, 0}, absurd, new boolean[] {true, true, true},
+                Structure.Checks.DEFAULT.withMinDistance(0));
+        StructureException e = assertThrows(StructureException.class, () -> NeighborList.of(t, 5.0));
+        assertTrue(e.getMessage().contains("for cutoff") || e.getMessage().contains("at cutoff"), e.getMessage());
+    }
+
+    /**
+     * The same rattled Cu crystal through a valid cell {@code b' = b + 10^8 a} (the same lattice):
+     * every pair (i, j, S') maps to the reduced cell's (i, j, S0 + 10^8 S1, S1, S2) and the sets are
+     * equal. Before the lattice reduction this cell was refused (more than 5e7 images per atom).
+     */
+    @Test
+    void aHugelySkewedCellGivesTheReducedCellsPairsWithShiftsInItsOwnBasis() {
+        double a = 7.22;
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(9);
+        double[][] basis = {{0, 0, 0}, {0.5, 0.5, 0}, {0.5, 0, 0.5}, {0, 0.5, 0.5}};
+        int n = 32;
+        int[] z = new int[n];
+        double[] p = new double[3 * n];
+        int i = 0;
+        for (int x = 0; x < 2; x++) {
+            for (int y = 0; y < 2; y++) {
+                for (int w = 0; w < 2; w++) {
+                    for (double[] b : basis) {
+                        z[i] = 29;
+                        p[3 * i] = (x + b[0]) * 3.61 + 0.1 * (rng.nextDouble() - 0.5);
+                        p[3 * i + 1] = (y + b[1]) * 3.61 + 0.1 * (rng.nextDouble() - 0.5);
+                        p[3 * i + 2] = (w + b[2]) * 3.61 + 0.1 * (rng.nextDouble() - 0.5);
+                        i++;
+                    }
+                }
+            }
+        }
+        long f = 100_000_000L;
+        double[] cube = {a, 0, 0, 0, a, 0, 0, 0, a};
+        double[] skew = {a, 0, 0, f * a, a, 0, 0, 0, a};
+        boolean[] pbc = {true, true, true};
+        NeighborList ref = new NeighborList(4.0, 0.0);
+        ref.build(p, cube, pbc);
+        NeighborList sk = new NeighborList(4.0, 0.0);
+        sk.build(p, skew, pbc);
+        java.util.TreeSet<String> want = new java.util.TreeSet<>();
+        for (int e = 0; e < ref.numEdges(); e++) {
+            want.add(ref.sender(e) + " " + ref.receiver(e) + " " + ref.shift(e, 0) + " " + ref.shift(e, 1) + " "
+                    + ref.shift(e, 2));
+        }
+        java.util.TreeSet<String> got = new java.util.TreeSet<>();
+        for (int e = 0; e < sk.numEdges(); e++) {
+            long s0 = sk.shift(e, 0) + f * sk.shift(e, 1);
+            got.add(sk.sender(e) + " " + sk.receiver(e) + " " + s0 + " " + sk.shift(e, 1) + " " + sk.shift(e, 2));
+        }
+        assertEquals(want, got);
+        assertEquals(ref.numEdges(), sk.numEdges());
     }
 }

@@ -21,8 +21,11 @@ package org.e3j.md;
  *       state). Share immutable parameters (model weights) between threads and create one
  *       {@code ForceField} per thread. Results must not depend on how many instances exist.</li>
  *   <li>Errors: invalid input (non-finite coordinates, a singular cell, an unknown species) throws
- *       {@link org.e3j.graph.StructureException} naming the atom; a non-finite result is not an
- *       error here (the MD guard reports it with the step and the atom).</li>
+ *       {@link org.e3j.graph.StructureException} naming the atom. The network force fields
+ *       (fast and reference) also refuse a non-finite energy, force, stress or per-atom energy with
+ *       an {@link MdException} naming it; for others the MD guard reports it with the step and the
+ *       atom. Using one instance from two threads at once, or after {@link #close()}, throws
+ *       {@link IllegalStateException} in the network force fields.</li>
  * </ul>
  *
  * <p>{@link #close()} releases native or pooled resources (thread pools, mapped files); the

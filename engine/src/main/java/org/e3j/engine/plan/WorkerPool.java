@@ -1,6 +1,7 @@
 package org.e3j.engine.plan;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -12,6 +13,10 @@ import java.util.concurrent.locks.LockSupport;
  * outstanding workers, a short spin then {@link LockSupport#park}/{@code unpark}. Tasks are plain
  * objects the caller reuses (no lambdas are created per call). With {@code threads == 1} no thread
  * is started and {@code run} just calls the task.
+ *
+ * <p>Lifecycle: one caller at a time ({@link SingleCaller}: a second concurrent caller gets an
+ * {@link IllegalStateException}), {@code run} after {@link #close()} throws, and closing while a
+ * {@code run} is in progress never leaves it waiting (see {@link #close()}).
  *
  * <p>Determinism is the task's business: a task must compute each output row in an order that does
  * not depend on {@code (worker, workers)} (the fast plan splits receiver ranges, never reductions).
@@ -28,6 +33,13 @@ public final class WorkerPool implements AutoCloseable {
 
     private final int threads;
     private final Thread[] workers;
+    /**
+     * Per worker id, the last generation whose part was claimed (by the worker, or by the caller
+     * taking over the part of a worker that stopped because the pool was closed): each part runs
+     * exactly once and is counted down exactly once, so {@link #run} cannot wait forever.
+     */
+    private final AtomicIntegerArray claimed;
+    private final SingleCaller lifecycle = new SingleCaller("worker pool");
     private volatile int generation;
     private volatile boolean closed;
     private volatile Task task;
@@ -41,6 +53,7 @@ public final class WorkerPool implements AutoCloseable {
         }
         this.threads = threads;
         this.workers = new Thread[threads - 1];
+        this.claimed = new AtomicIntegerArray(threads);
         for (int i = 0; i < workers.length; i++) {
             final int id = i + 1;
             Thread t = new Thread(() -> loop(id), "e3j-worker-" + id);
@@ -54,20 +67,32 @@ public final class WorkerPool implements AutoCloseable {
         return threads;
     }
 
-    /** Runs {@code t} on every participant and waits for all of them. Not reentrant. */
+    /**
+     * Runs {@code t} on every participant and waits for all of them. Throws
+     * {@link IllegalStateException} after {@link #close()} (with any number of threads) and when
+     * another thread is inside {@code run} at the same time. If the pool is closed while this call
+     * waits, the caller runs the parts no worker took itself, so it always returns.
+     */
     public void run(Task t) {
-        if (threads == 1) {
-            t.run(0, 1);
-            return;
+        lifecycle.enter();
+        try {
+            if (threads == 1) {
+                t.run(0, 1);
+                return;
+            }
+            runParallel(t);
+        } finally {
+            lifecycle.exit();
         }
-        if (closed) {
-            throw new IllegalStateException("worker pool is closed");
-        }
+    }
+
+    private void runParallel(Task t) {
         caller = Thread.currentThread();
         failure = null;
         task = t;
         remaining.set(workers.length);
-        generation = generation + 1; // publishes task (volatile write after the plain writes)
+        int gen = generation + 1;
+        generation = gen; // publishes task (volatile write after the plain writes)
         for (Thread w : workers) {
             LockSupport.unpark(w);
         }
@@ -79,7 +104,10 @@ public final class WorkerPool implements AutoCloseable {
         }
         int spins = 0;
         while (remaining.get() != 0) {
-            if (spins < SPIN) {
+            if (closed) {
+                runUnclaimedParts(t, gen); // workers may have stopped without seeing this generation
+                Thread.onSpinWait();
+            } else if (spins < SPIN) {
                 spins++;
                 Thread.onSpinWait();
             } else {
@@ -99,6 +127,34 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
+    /** Claims worker {@code id}'s part of generation {@code gen}; true for exactly one claimant. */
+    private boolean claim(int id, int gen) {
+        int last = claimed.get(id);
+        return last != gen && claimed.compareAndSet(id, last, gen);
+    }
+
+    private void runUnclaimedParts(Task t, int gen) {
+        for (int id = 1; id < threads; id++) {
+            if (claim(id, gen)) {
+                runPart(t, id);
+            }
+        }
+    }
+
+    private void runPart(Task t, int id) {
+        try {
+            t.run(id, threads);
+        } catch (Throwable e) {
+            failure = e;
+        }
+        if (remaining.decrementAndGet() == 0) {
+            Thread c = caller;
+            if (c != Thread.currentThread()) {
+                LockSupport.unpark(c);
+            }
+        }
+    }
+
     private void loop(int id) {
         int seen = 0;
         while (true) {
@@ -106,7 +162,7 @@ public final class WorkerPool implements AutoCloseable {
             int g;
             while ((g = generation) == seen) {
                 if (closed) {
-                    return;
+                    return; // a generation published after this is run by its caller (runUnclaimedParts)
                 }
                 if (spins < SPIN) {
                     spins++;
@@ -116,25 +172,27 @@ public final class WorkerPool implements AutoCloseable {
                 }
             }
             seen = g;
-            if (closed) {
-                return;
-            }
-            try {
-                task.run(id, threads);
-            } catch (Throwable e) {
-                failure = e;
-            }
-            if (remaining.decrementAndGet() == 0) {
-                LockSupport.unpark(caller);
+            if (claim(id, g)) {
+                runPart(task, id);
             }
         }
     }
 
+    /**
+     * Stops the workers. Idempotent; may be called from any thread, also while another thread is in
+     * {@link #run} (that call completes, the parts of stopped workers run on its caller; the next
+     * {@code run} throws).
+     */
     @Override
     public void close() {
+        lifecycle.close();
         closed = true;
         for (Thread w : workers) {
             LockSupport.unpark(w);
+        }
+        Thread c = caller;
+        if (c != null) {
+            LockSupport.unpark(c);
         }
     }
 

@@ -39,7 +39,6 @@ final class FastBackward {
     float[] gOut;
     float[] gExp;
     float[] gAgg;
-    float[] rAll;
     float[] dM;
     float[] dMlpIn;
     double[] dr;
@@ -54,6 +53,10 @@ final class FastBackward {
     float[][] gA;
     float[][] gB;
     float[][] dRt;
+    /** The radial MLP output R of the tile's edges ([tile][rWidth]); recomputed, never stored per edge. */
+    float[][] rTile;
+    /** The MLP inputs of a tile of one sender range's edges, gathered (they are stored by receiver). */
+    float[][] gather;
     double[][] jac;
     double[][] dbasis;
     double[][] dy;
@@ -78,6 +81,8 @@ final class FastBackward {
         gA = new float[t][];
         gB = new float[t][];
         dRt = new float[t][];
+        rTile = new float[t][];
+        gather = new float[t][];
         jac = new double[t][];
         dbasis = new double[t][];
         dy = new double[t][];
@@ -102,7 +107,6 @@ final class FastBackward {
         gOut = new float[hSize()];
         gExp = new float[ws.nCap * model.maxRegion[FastModel.EXP]];
         gAgg = new float[ws.nCap * model.maxRegion[FastModel.AGG]];
-        rAll = new float[ws.eCap * Math.max(1, model.maxRWidth)];
         dM = new float[ws.eCap * model.mStride];
         dMlpIn = new float[ws.eCap * model.mlpIn];
         dr = new double[3 * ws.eCap];
@@ -124,6 +128,8 @@ final class FastBackward {
             gA[w] = new float[ws.tileCap * hp];
             gB[w] = new float[ws.tileCap * hp];
             dRt[w] = new float[ws.tileCap * Math.max(1, model.maxRWidth)];
+            rTile[w] = new float[ws.tileCap * Math.max(1, model.maxRWidth)];
+            gather[w] = new float[ws.tileCap * Math.max(1, model.mlpIn)];
         }
     }
 
@@ -173,7 +179,7 @@ final class FastBackward {
         switch (phase) {
             case NODE -> nodeBackward(model.layers[layer], layer, ws.nodeBounds[w], ws.nodeBounds[w + 1]);
             case EDGE -> edgeBackward(w, model.layers[layer], layer, ws.bounds[w], ws.bounds[w + 1]);
-            case SENDER -> senderBackward(model.layers[layer], layer, sendBounds[w], sendBounds[w + 1]);
+            case SENDER -> senderBackward(w, model.layers[layer], layer, sendBounds[w], sendBounds[w + 1]);
             case GEOMETRY -> geometryBackward(w, ws.bounds[w], ws.bounds[w + 1]);
             default -> forcesPerNode(ws.nodeBounds[w], ws.nodeBounds[w + 1]);
         }
@@ -326,7 +332,7 @@ final class FastBackward {
             int eEnd = ws.offsets[t1];
             int m = eEnd - eStart;
             if (m > 0) {
-                mlpForward(w, lp, eStart, m);
+                mlpForward(w, lp, ws.mlpIn, eStart * model.mlpIn, m);
                 float[] d = dRt[w];
                 Arrays.fill(d, 0, m * rw, 0f);
                 for (int i = t0; i < t1; i++) {
@@ -336,8 +342,8 @@ final class FastBackward {
                             Block ob = sp.out();
                             Block ib = sp.in();
                             Triple t = sp.triple();
-                            kern.edgeMessageBackward(ob.dk(), t.kPtr, t.jIdx, ws.mvals, e * ms + t.mOff, rAll,
-                                    e * rw + sp.rCol(), h, rel(ib) + s * ib.nodeStride(), ib.mulP(), gAgg,
+                            kern.edgeMessageBackward(ob.dk(), t.kPtr, t.jIdx, ws.mvals, e * ms + t.mOff, rTile[w],
+                                    (e - eStart) * rw + sp.rCol(), h, rel(ib) + s * ib.nodeStride(), ib.mulP(), gAgg,
                                     rel(ob) + i * ob.nodeStride(), ob.mulP(), ob.mulP(), dM, e * ms + t.mOff, d,
                                     (e - eStart) * rw + sp.rCol(), null, 0, 0);
                         }
@@ -349,10 +355,16 @@ final class FastBackward {
         }
     }
 
-    void mlpForward(int w, LayerPlan lp, int e0, int m) {
+    /**
+     * The radial MLP of m edges whose inputs are rows {@code in[inOff ..]} ([m][mlpIn]), keeping what
+     * its backward needs (pre-LayerNorm values, statistics); R into {@code rTile[w]} rows 0..m. Rows
+     * are independent (fixed fma chain per element), so R of an edge has the same bits in the receiver
+     * tile and in the sender tile that recompute it.
+     */
+    void mlpForward(int w, LayerPlan lp, float[] in, int inOff, int m) {
         int kIn = model.mlpIn;
-        float[] src = ws.mlpIn;
-        int srcOff = e0 * kIn;
+        float[] src = in;
+        int srcOff = inOff;
         int ld = kIn;
         int width = kIn;
         int hp = model.pad(lp.hidden);
@@ -366,7 +378,7 @@ final class FastBackward {
             ld = hp;
             width = lp.hidden;
         }
-        kern.gemmBias(m, lp.rWidth, width, src, srcOff, ld, lp.lastW, 0, lp.rWidth, lp.lastB, 0, rAll, e0 * lp.rWidth,
+        kern.gemmBias(m, lp.rWidth, width, src, srcOff, ld, lp.lastW, 0, lp.rWidth, lp.lastB, 0, rTile[w], 0,
                 lp.rWidth);
     }
 
@@ -395,22 +407,49 @@ final class FastBackward {
 
     // ------------------------------------------------------------------ sender ranges
 
-    void senderBackward(LayerPlan lp, int k, int s0, int s1) {
+    /**
+     * dh_sender += M R dAgg_receiver over sender ranges. R is recomputed per tile of senders (their
+     * edges' MLP inputs gathered) rather than stored per edge: 4 * rWidth bytes per edge (192 on the
+     * copper model, the largest per-edge buffer) for one more MLP evaluation per layer.
+     */
+    void senderBackward(int w, LayerPlan lp, int k, int s0, int s1) {
         int rw = lp.rWidth;
         int ms = model.mStride;
-        for (int s = s0; s < s1; s++) {
-            for (int q = sendOffsets[s]; q < sendOffsets[s + 1]; q++) {
-                int e = sendEdges[q];
-                int r = ws.recv[e];
-                for (SubPath sp : lp.subPaths) {
-                    Block ob = sp.out();
-                    Block ib = sp.in();
-                    Triple t = sp.triple();
-                    kern.edgeMessageBackward(ob.dk(), t.kPtr, t.jIdx, ws.mvals, e * ms + t.mOff, rAll, e * rw + sp.rCol(),
-                            savedH[k], rel(ib) + s * ib.nodeStride(), ib.mulP(), gAgg, rel(ob) + r * ob.nodeStride(),
-                            ob.mulP(), ob.mulP(), null, 0, null, 0, gIn, rel(ib) + s * ib.nodeStride(), ib.mulP());
+        int kIn = model.mlpIn;
+        float[] g = gather[w];
+        float[] r = rTile[w];
+        int cap = ws.tileCap;
+        int next = s0;
+        while (next < s1) {
+            int t0 = next;
+            int q0 = sendOffsets[t0];
+            int t1 = t0 + 1;
+            while (t1 < s1 && sendOffsets[t1 + 1] - q0 <= cap) {
+                t1++;
+            }
+            int q1 = sendOffsets[t1];
+            if (q1 > q0) {
+                for (int q = q0; q < q1; q++) {
+                    System.arraycopy(ws.mlpIn, sendEdges[q] * kIn, g, (q - q0) * kIn, kIn);
+                }
+                mlpForward(w, lp, g, 0, q1 - q0);
+            }
+            for (int s = t0; s < t1; s++) {
+                for (int q = sendOffsets[s]; q < sendOffsets[s + 1]; q++) {
+                    int e = sendEdges[q];
+                    int rcv = ws.recv[e];
+                    for (SubPath sp : lp.subPaths) {
+                        Block ob = sp.out();
+                        Block ib = sp.in();
+                        Triple t = sp.triple();
+                        kern.edgeMessageBackward(ob.dk(), t.kPtr, t.jIdx, ws.mvals, e * ms + t.mOff, r,
+                                (q - q0) * rw + sp.rCol(), savedH[k], rel(ib) + s * ib.nodeStride(), ib.mulP(), gAgg,
+                                rel(ob) + rcv * ob.nodeStride(), ob.mulP(), ob.mulP(), null, 0, null, 0, gIn,
+                                rel(ib) + s * ib.nodeStride(), ib.mulP());
+                    }
                 }
             }
+            next = t1;
         }
     }
 

@@ -2,6 +2,7 @@ package org.e3j.layers.fast;
 
 import java.nio.file.Path;
 import org.e3j.engine.E3jException;
+import org.e3j.engine.plan.SingleCaller;
 import org.e3j.graph.Graph;
 import org.e3j.layers.model.ReferenceModel;
 
@@ -10,7 +11,9 @@ import org.e3j.layers.model.ReferenceModel;
  * engine, for one structure at a time (what an MD force field needs). Stage the neighbour graph
  * with {@link #setGraph} whenever the neighbour list is rebuilt, then call {@link #compute} every
  * step: it allocates nothing. Not thread-safe (one instance per calling thread; the model may be
- * shared via {@link #FastPotential(FastModel, int)}). Close it to stop its worker threads.
+ * shared via {@link #FastPotential(FastModel, int)}): a second thread calling in while a call is in
+ * progress, or any call after {@link #close()}, gets an {@link IllegalStateException}. Close it to stop
+ * its worker threads.
  *
  * <pre>
  * try (FastPotential p = FastPotential.load(Path.of("model.safetensors"), 2)) {
@@ -23,6 +26,7 @@ public final class FastPotential implements AutoCloseable {
     private final FastWorkspace ws;
     private final double[] virial = new double[6];
     private final int[] oneGraph = new int[1];
+    private final SingleCaller calls = new SingleCaller("FastPotential");
 
     public FastPotential(FastModel model, int threads) {
         if (!model.isPotential()) {
@@ -47,8 +51,29 @@ public final class FastPotential implements AutoCloseable {
      */
     public void setGraph(int n, int[] numbers, double[] positions, int e, int[] senders, int[] receivers,
             double[] shifts) {
-        oneGraph[0] = n;
-        ws.setInput(n, numbers, positions, e, senders, receivers, shifts, 1, oneGraph);
+        calls.enter();
+        try {
+            oneGraph[0] = n;
+            ws.setInput(n, numbers, positions, e, senders, receivers, shifts, 1, oneGraph);
+        } finally {
+            calls.exit();
+        }
+    }
+
+    /**
+     * As {@link #setGraph(int, int[], double[], int, int[], int[], double[])} with integer cell shifts
+     * [e][3] ({@code r = pos[receiver] - pos[sender] + S @ cell}) and the cell (9 values): no [e][3]
+     * Cartesian shift array is needed.
+     */
+    public void setGraph(int n, int[] numbers, double[] positions, int e, int[] senders, int[] receivers,
+            int[] cellShifts, double[] cell) {
+        calls.enter();
+        try {
+            oneGraph[0] = n;
+            ws.setInput(n, numbers, positions, e, senders, receivers, cellShifts, cell, 1, oneGraph);
+        } finally {
+            calls.exit();
+        }
     }
 
     /** Stages an {@link org.e3j.graph.Graph} of one structure (its stored edge order and shift vectors). */
@@ -69,6 +94,16 @@ public final class FastPotential implements AutoCloseable {
      */
     public double compute(double[] positions, double[] shifts, double[] cell, double[] forcesOut, double[] stressOut,
             double[] atomEnergiesOut) {
+        calls.enter();
+        try {
+            return computeStaged(positions, shifts, cell, forcesOut, stressOut, atomEnergiesOut);
+        } finally {
+            calls.exit();
+        }
+    }
+
+    private double computeStaged(double[] positions, double[] shifts, double[] cell, double[] forcesOut,
+            double[] stressOut, double[] atomEnergiesOut) {
         ws.setPositions(positions);
         if (shifts != null) {
             ws.setShifts(shifts);
@@ -94,6 +129,7 @@ public final class FastPotential implements AutoCloseable {
 
     @Override
     public void close() {
+        calls.close();
         ws.close();
     }
 }

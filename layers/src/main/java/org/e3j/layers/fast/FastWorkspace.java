@@ -5,6 +5,7 @@ import org.e3j.engine.Capacity;
 import org.e3j.engine.E3jException;
 import org.e3j.engine.kernels.FloatMath;
 import org.e3j.engine.kernels.Kernels;
+import org.e3j.engine.plan.SingleCaller;
 import org.e3j.engine.plan.WorkerPool;
 import org.e3j.layers.fast.FastModel.Act;
 import org.e3j.layers.fast.FastModel.Block;
@@ -29,7 +30,9 @@ import org.e3j.layers.model.ModelInput;
  * expand Linear as per-irrep GEMMs, the gate in place, the output Linear. Every output row is
  * computed by one thread in a fixed order, so results are bit-identical for any thread count.
  *
- * <p>Not thread-safe: one workspace per calling thread. Close it to stop its worker threads.
+ * <p>Not thread-safe: one workspace per calling thread; a second thread calling in while a call is in
+ * progress gets an {@link IllegalStateException} (so does any call after {@link #close()}). Close it to
+ * stop its worker threads.
  */
 public final class FastWorkspace implements AutoCloseable {
     static final int TILE_EDGES = Integer.getInteger("e3j.fast.tileEdges", 64);
@@ -86,6 +89,8 @@ public final class FastWorkspace implements AutoCloseable {
     int minWork = MIN_WORK_PER_THREAD;
     final int[] nodeBounds;
     final Step step = new Step();
+    /** One caller at a time, nothing after close: misuse throws instead of sharing buffers. */
+    private final SingleCaller calls = new SingleCaller("FastWorkspace");
     FastBackward backward;
 
     public FastWorkspace(FastModel model, int threads, int maxNodes, int maxEdges) {
@@ -184,6 +189,15 @@ public final class FastWorkspace implements AutoCloseable {
 
     /** Grows (geometrically) so that a graph of this size fits; never shrinks; edges as {@link Capacity}. */
     public void ensureCapacity(int nodes, int edges, int graphs) {
+        calls.enter();
+        try {
+            grow(nodes, edges, graphs);
+        } finally {
+            calls.exit();
+        }
+    }
+
+    private void grow(int nodes, int edges, int graphs) {
         if (nodes > nCap || edges > eCap || graphs > gCap) {
             allocate(nodes > nCap ? Math.max(nodes, nCap * 3 / 2) : nCap,
                     edges > eCap ? Capacity.grow(edges, eCap, Integer.MAX_VALUE - 8) : eCap,
@@ -204,9 +218,44 @@ public final class FastWorkspace implements AutoCloseable {
      */
     public void setInput(int n, int[] numbers, double[] positions, int e, int[] senders, int[] receivers,
             double[] shifts, int g, int[] nNodes) {
+        calls.enter();
+        try {
+            stage(n, numbers, positions, e, senders, receivers, shifts, g, nNodes);
+        } finally {
+            calls.exit();
+        }
+    }
+
+    /**
+     * As {@link #setInput(int, int[], double[], int, int[], int[], double[], int, int[])} with
+     * integer cell shifts [e][3] and the cell (9 values, rows are lattice vectors): the Cartesian
+     * shift {@code S @ cell} of each edge is computed here, so the caller needs no [e][3] double
+     * array of its own (24 bytes per edge).
+     */
+    public void setInput(int n, int[] numbers, double[] positions, int e, int[] senders, int[] receivers,
+            int[] cellShifts, double[] cell, int g, int[] nNodes) {
+        if (cellShifts.length < 3L * e || cell.length != 9) {
+            throw new E3jException("inconsistent input sizes: " + e + " edges for cell shifts of length "
+                    + cellShifts.length + " and a cell of " + cell.length + " values");
+        }
+        calls.enter();
+        try {
+            stage(n, numbers, positions, e, senders, receivers, null, cellShifts, cell, g, nNodes);
+        } finally {
+            calls.exit();
+        }
+    }
+
+    private void stage(int n, int[] numbers, double[] positions, int e, int[] senders, int[] receivers,
+            double[] shifts, int g, int[] nNodes) {
+        stage(n, numbers, positions, e, senders, receivers, shifts, null, null, g, nNodes);
+    }
+
+    private void stage(int n, int[] numbers, double[] positions, int e, int[] senders, int[] receivers,
+            double[] shifts, int[] cellShifts, double[] cell, int g, int[] nNodes) {
         // everything is checked before anything changes: a refused input leaves the staged one intact
         checkInput(n, numbers, positions, e, senders, receivers, shifts, g, nNodes);
-        ensureCapacity(n, e, g);
+        grow(n, e, g);
         this.n = n;
         this.e = e;
         this.g = g;
@@ -215,6 +264,11 @@ public final class FastWorkspace implements AutoCloseable {
             emb[i] = model.config.speciesIndex(numbers[i]);
         }
         System.arraycopy(positions, 0, pos, 0, 3 * n);
+        Arrays.fill(counts, 0, n + 1, 0);
+        int maxOut = 0; // the backward's sender tiles hold one sender's edges at least
+        for (int k = 0; k < e; k++) {
+            maxOut = Math.max(maxOut, ++counts[senders[k]]);
+        }
         Arrays.fill(counts, 0, n + 1, 0);
         for (int k = 0; k < e; k++) {
             counts[receivers[k] + 1]++;
@@ -226,17 +280,24 @@ public final class FastWorkspace implements AutoCloseable {
             maxDeg = Math.max(maxDeg, counts[i + 1]);
             counts[i] = offsets[i];
         }
-        hasShifts = shifts != null;
+        hasShifts = shifts != null || cellShifts != null;
         for (int k = 0; k < e; k++) {
             int at = counts[receivers[k]]++;
             perm[at] = k;
             send[at] = senders[k];
             recv[at] = receivers[k];
-            for (int c = 0; c < 3; c++) {
-                shift[3 * at + c] = shifts == null ? 0.0 : shifts[3 * k + c];
+            if (cellShifts != null) {
+                int s0 = cellShifts[3 * k], s1 = cellShifts[3 * k + 1], s2 = cellShifts[3 * k + 2];
+                for (int c = 0; c < 3; c++) {
+                    shift[3 * at + c] = s0 * cell[c] + s1 * cell[3 + c] + s2 * cell[6 + c];
+                }
+            } else {
+                for (int c = 0; c < 3; c++) {
+                    shift[3 * at + c] = shifts == null ? 0.0 : shifts[3 * k + c];
+                }
             }
         }
-        ensureTile(maxDeg);
+        ensureTile(Math.max(maxDeg, maxOut));
         parts = (int) Math.max(1, Math.min(threads, ((long) e + n) / minWork));
         WorkerPool.splitBalanced(offsets, n, parts, bounds);
         WorkerPool.splitEven(n, parts, nodeBounds);
@@ -276,6 +337,15 @@ public final class FastWorkspace implements AutoCloseable {
 
     /** New positions for the staged graph (same atoms and edges), e.g. inside an MD step. */
     public void setPositions(double[] positions) {
+        calls.enter();
+        try {
+            stagePositions(positions);
+        } finally {
+            calls.exit();
+        }
+    }
+
+    private void stagePositions(double[] positions) {
         checkFinite(positions, n);
         System.arraycopy(positions, 0, pos, 0, 3 * n);
     }
@@ -290,6 +360,15 @@ public final class FastWorkspace implements AutoCloseable {
 
     /** New Cartesian shifts for the staged edges, in the caller's original edge order. */
     public void setShifts(double[] shifts) {
+        calls.enter();
+        try {
+            stageShifts(shifts);
+        } finally {
+            calls.exit();
+        }
+    }
+
+    private void stageShifts(double[] shifts) {
         for (int k = 0; k < e; k++) {
             int o = perm[k];
             for (int c = 0; c < 3; c++) {
@@ -300,6 +379,15 @@ public final class FastWorkspace implements AutoCloseable {
 
     /** Runs the forward on the staged input. Allocation-free. */
     public void forward() {
+        calls.enter();
+        try {
+            runForward();
+        } finally {
+            calls.exit();
+        }
+    }
+
+    private void runForward() {
         step.phase = Step.GEOMETRY;
         runStep();
         for (int k = 0; k < model.layers.length; k++) {
@@ -354,6 +442,18 @@ public final class FastWorkspace implements AutoCloseable {
 
     /** After {@link #forward()} in forces mode: the reverse pass (forces, virial). Allocation-free. */
     public void backward() {
+        calls.enter();
+        try {
+            runBackward();
+        } finally {
+            calls.exit();
+        }
+    }
+
+    private void runBackward() {
+        if (backward == null) {
+            throw new IllegalStateException("backward() needs enableForces() first");
+        }
         backward.backward();
     }
 
@@ -434,6 +534,7 @@ public final class FastWorkspace implements AutoCloseable {
 
     @Override
     public void close() {
+        calls.close();
         pool.close();
     }
 

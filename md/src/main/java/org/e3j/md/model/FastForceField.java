@@ -1,7 +1,7 @@
 package org.e3j.md.model;
 
 import java.nio.file.Path;
-import org.e3j.engine.Capacity;
+import org.e3j.engine.plan.SingleCaller;
 import org.e3j.graph.NeighborList;
 import org.e3j.layers.fast.FastModel;
 import org.e3j.layers.fast.FastPotential;
@@ -29,8 +29,8 @@ public final class FastForceField implements ForceField {
     private final FastPotential potential;
     private final NeighborSource neighbors;
     private final double cutoff;
-    private double[] shiftVectors = new double[0];
     private final double[] stress = new double[6];
+    private final SingleCaller calls = new SingleCaller("FastForceField");
 
     public FastForceField(FastModel model, int threads, double skin) {
         if (!model.isPotential()) {
@@ -40,7 +40,7 @@ public final class FastForceField implements ForceField {
         this.model = model;
         this.cutoff = model.reference().config.cutoff;
         this.potential = new FastPotential(model, threads);
-        this.neighbors = new NeighborSource(model.reference().config, skin);
+        this.neighbors = new NeighborSource(model.reference().config, skin, false); // no per-edge vectors
     }
 
     /** Loads, validates and compiles a model file; {@code threads} workers (1 = the calling thread only). */
@@ -72,8 +72,25 @@ public final class FastForceField implements ForceField {
         return cutoff;
     }
 
+    /**
+     * {@inheritDoc} A second thread calling while a call is in progress (one force field per thread),
+     * or a call after {@link #close()}, gets an {@link IllegalStateException}; a non-finite output
+     * an {@link MdException} naming it. The stress is computed only for a cell periodic in all three
+     * directions (docs/contracts.md), as by the reference engine.
+     */
     @Override
     public void compute(AtomsSystem system, ForceResult out) {
+        out.invalidate(); // a refused call leaves no earlier result readable
+        calls.enter();
+        try {
+            computeUnguarded(system, out);
+        } finally {
+            calls.exit();
+        }
+        FiniteOutputs.require("the fast engine", system, out);
+    }
+
+    private void computeUnguarded(AtomsSystem system, ForceResult out) {
         NeighborList nl = neighbors.update(system);
         double[] pos = system.positions();
         int n = system.numAtoms();
@@ -87,7 +104,7 @@ public final class FastForceField implements ForceField {
             energyOnly(pos, n, out); // no reverse pass
             return;
         }
-        boolean wantStress = periodic && out.wants(ForceResult.STRESS);
+        boolean wantStress = fullyPeriodic(system) && out.wants(ForceResult.STRESS);
         double e = potential.compute(pos, null, periodic ? system.cellView() : null, out.forces(),
                 wantStress ? stress : null, out.wants(ForceResult.ATOM_ENERGIES) ? out.atomEnergies() : null);
         out.setEnergy(e);
@@ -100,6 +117,11 @@ public final class FastForceField implements ForceField {
             available |= ForceResult.ATOM_ENERGIES;
         }
         out.markAvailable(available);
+    }
+
+    /** A stress needs a volume: a cell periodic along all three vectors (pbc T T F has none). */
+    static boolean fullyPeriodic(AtomsSystem system) {
+        return system.pbc(0) && system.pbc(1) && system.pbc(2);
     }
 
     private void energyOnly(double[] pos, int n, ForceResult out) {
@@ -115,26 +137,15 @@ public final class FastForceField implements ForceField {
         out.markAvailable(available);
     }
 
-    /** Stages the skin candidates with their Cartesian shifts (S @ cell); runs once per rebuild. */
+    /** Stages the skin candidates (the workspace computes their Cartesian shifts S @ cell); once per rebuild. */
     private void stage(AtomsSystem system, NeighborList nl) {
-        int m = nl.numCandidates();
-        if (shiftVectors.length < 3 * m) {
-            shiftVectors = new double[3 * Capacity.grow(m, shiftVectors.length / 3, Integer.MAX_VALUE / 3 - 8)];
-        }
-        int[] s = nl.candidateShiftsView();
-        double[] c = system.cellView();
-        for (int k = 0; k < m; k++) {
-            int s0 = s[3 * k], s1 = s[3 * k + 1], s2 = s[3 * k + 2];
-            for (int a = 0; a < 3; a++) {
-                shiftVectors[3 * k + a] = s0 * c[a] + s1 * c[3 + a] + s2 * c[6 + a];
-            }
-        }
-        potential.setGraph(system.numAtoms(), system.numbersView(), system.positions(), m,
-                nl.candidateSendersView(), nl.candidateReceiversView(), shiftVectors);
+        potential.setGraph(system.numAtoms(), system.numbersView(), system.positions(), nl.numCandidates(),
+                nl.candidateSendersView(), nl.candidateReceiversView(), nl.candidateShiftsView(), system.cellView());
     }
 
     @Override
     public void close() {
+        calls.close();
         potential.close();
     }
 

@@ -21,8 +21,16 @@ final class NeighborSource {
     private final ModelConfig config;
 
     NeighborSource(ModelConfig config, double skin) {
+        this(config, skin, true);
+    }
+
+    /** {@code vectors} false: a lean list without per-edge Cartesian vectors (the fast engine stages integer shifts). */
+    NeighborSource(ModelConfig config, double skin, boolean vectors) {
         this.config = config;
         nl = new NeighborList(config.cutoff, skin);
+        if (!vectors) {
+            nl.withoutVectors();
+        }
     }
 
     NeighborList update(AtomsSystem system) {

@@ -2,6 +2,7 @@ package org.e3j.md.model;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import org.e3j.engine.plan.SingleCaller;
 import org.e3j.graph.NeighborList;
 import org.e3j.layers.model.ModelInput;
 import org.e3j.layers.model.ReferenceForces;
@@ -18,6 +19,7 @@ import org.e3j.md.MdException;
 public final class ReferenceForceField implements ForceField {
     private final ReferenceModel model;
     private final NeighborSource neighbors;
+    private final SingleCaller calls = new SingleCaller("ReferenceForceField");
 
     public ReferenceForceField(ReferenceModel model) {
         if (!model.config.isPotential()) {
@@ -37,8 +39,23 @@ public final class ReferenceForceField implements ForceField {
         return model.config.cutoff;
     }
 
+    /**
+     * {@inheritDoc} A second thread calling while a call is in progress (one force field per thread)
+     * gets an {@link IllegalStateException}; a non-finite output an {@link MdException} naming it.
+     */
     @Override
     public void compute(AtomsSystem system, ForceResult out) {
+        out.invalidate(); // a refused call leaves no earlier result readable
+        calls.enter();
+        try {
+            computeUnguarded(system, out);
+        } finally {
+            calls.exit();
+        }
+        FiniteOutputs.require("the reference engine", system, out);
+    }
+
+    private void computeUnguarded(AtomsSystem system, ForceResult out) {
         NeighborList nl = neighbors.update(system);
         int e = nl.numEdges();
         ModelInput in = new ModelInput(system.numbers(), system.positions().clone(),
@@ -64,6 +81,11 @@ public final class ReferenceForceField implements ForceField {
             available |= ForceResult.STRESS;
         }
         out.markAvailable(available);
+    }
+
+    @Override
+    public void close() {
+        calls.close();
     }
 
     @Override
