@@ -18,6 +18,7 @@ import org.e3j.graph.io.SafeOutput;
 import org.e3j.md.AtomsSystem;
 import org.e3j.md.ForceField;
 import org.e3j.md.ForceResult;
+import org.e3j.md.MdException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -79,7 +80,12 @@ public final class EvalCommand implements Callable<Integer> {
             Frame frame;
             while ((frame = reader.readFrame()) != null) {
                 AtomsSystem system = AtomsSystem.of(frame);
-                ff.compute(system, ForceResult.ALL, result);
+                try {
+                    ff.compute(system, ForceResult.ALL, result);
+                } catch (MdException e) { // the force field refused its own result (non-finite): name the frame
+                    throw new MdException(input + " frame " + frames + ": " + e.getMessage() + "; nothing written to "
+                            + output, e);
+                }
                 FiniteResults.require(result, system.numAtoms(), input + " frame " + frames,
                         "nothing written to " + output);
                 try {

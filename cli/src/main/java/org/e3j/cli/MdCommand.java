@@ -214,18 +214,26 @@ public final class MdCommand implements Callable<Integer> {
             // created by someone else since the check above: another run started with the same -o
             throw new IOException(output + ": created by another run meanwhile; choose another -o", e);
         } catch (NoSuchFileException | AccessDeniedException e) {
-            throw new IOException(output + ": cannot write the trajectory (" + SafeOutput.reason(e) + ")", e);
+            String why = InputFiles.describe(e); // "FILE: what (folder ... does not exist)"
+            String prefix = e.getFile() + ": ";
+            why = why.startsWith(prefix) ? why.substring(prefix.length()) : SafeOutput.reason(e);
+            throw new IOException(output + ": cannot write the trajectory (" + why + ")", e);
         }
     }
 
     /** The first frame of a structure file (only that one is read). */
-    private static Frame firstFrame(Path file) throws IOException {
+    private static Frame firstFrame(Path file) {
+        InputFiles.requireReadable(Structures.ROLE, file);
         try (ExtXyzReader r = ExtXyzReader.open(file)) {
             Frame f = r.readFrame();
             if (f == null) {
-                throw new MdException(file + ": no frames");
+                throw new InputFiles.InputFileException(Structures.ROLE + " " + file + ": no frames (empty file?)", null);
             }
             return f;
+        } catch (InputFiles.InputFileException e) {
+            throw e;
+        } catch (IOException | java.io.UncheckedIOException | org.e3j.engine.E3jException e) {
+            throw InputFiles.whileReading(Structures.ROLE, file, e);
         }
     }
 
