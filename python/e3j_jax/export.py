@@ -239,7 +239,8 @@ def main(argv=None) -> int:
 
             model, variables, v1 = load_model(args.model)
             cfg = write_graph_file(args.output, graph_from_e3j(model, variables), e3j_graph_source(model),
-                                   v1.get("species"), inputs_to_protect=[args.model])
+                                   v1.get("species"), neighbor_cutoff=v1.get("cutoff"),
+                                   inputs_to_protect=[args.model])
     except (ValueError, OSError, KeyError) as e:  # GraphError and ExportError are ValueErrors
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         print(f"e3j_jax.export: {args.model}: {msg}", file=sys.stderr)

@@ -232,4 +232,5 @@ def export_jax_md_files(params_file: str, config_file: str, species, out: str):
     g = _prepend_species_map(graph_from_jax_md(cfg, params), species)
     source = {"package": "jax-md", "version": _version("jax-md"), "config": cfg,
               "file": params_file.split("/")[-1]}
-    return write_graph_file(out, g, source, list(species), inputs_to_protect=[params_file, config_file])
+    return write_graph_file(out, g, source, list(species), neighbor_cutoff=float(cfg["r_max"]),
+                            inputs_to_protect=[params_file, config_file])

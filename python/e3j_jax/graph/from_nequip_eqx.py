@@ -13,6 +13,7 @@ Conventions read from the installed ``nequip_eqx/model.py``:
 
 from __future__ import annotations
 
+import json
 import math
 
 import e3nn_jax as e3nn
@@ -65,9 +66,13 @@ def graph_from_nequip_eqx(model, config=None) -> ModelGraph:
     g.add("species", "input", attrs={"kind": "species"})
     g.add("senders", "input", attrs={"kind": "senders"})
     g.add("receivers", "input", attrs={"kind": "receivers"})
+    g.add("shifts", "input", attrs={"kind": "shifts"})
     g.add("n_node", "input", attrs={"kind": "n_node"})
     g.add("one_hot", "one_hot", ["species"], {"num_classes": model.n_species})
-    g.add("r", "relative_vectors", ["positions", "senders", "receivers"], {"sign": "sender_minus_receiver"})
+    # nequip-eqx: r = pos[senders] - pos[receivers] and no periodic shift (its graphs have none). The graph
+    # takes shifts (e3j's convention, r_e3j = pos[r] - pos[s] + shifts) so that periodic structures get the
+    # true image vector -r_e3j; with zero shifts this is exactly nequip-eqx's r.
+    g.add("r", "relative_vectors", ["positions", "senders", "receivers", "shifts"], {"sign": "sender_minus_receiver"})
     g.add("r_norm", "norm", ["r"])
     rc = float(model.cutoff)
     g.add("basis", "bessel", ["r_norm"], {"num_basis": model.radial_basis_size, "cutoff": rc,
@@ -131,17 +136,34 @@ def export_nequip_eqx_file(model_file: str, out: str):
 
     from e3j_jax.graph.model_graph import write_graph_file
 
-    model, config = load_model(model_file)
-    if "cutoff" in config and float(config["cutoff"]) != float(model.cutoff):
-        raise GraphError(
-            f"{model_file}: config cutoff {config['cutoff']} but nequip_eqx.load_model rebuilds the model with "
-            f"cutoff {model.cutoff} (load_model does not pass the cutoff); refusing to guess which one is meant")
+    import sys
+
+    try:
+        model, config = load_model(model_file)
+    except (KeyError, json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise GraphError(f"not a nequip-eqx save_model file ({type(e).__name__}: {e})") from e
     g = graph_from_nequip_eqx(model, config)
-    species = [int(z) for z in config["atomic_numbers"]]
+    species = nequip_eqx_species(config)
+    if "cutoff" in config and float(config["cutoff"]) != float(model.cutoff):
+        # nequip-eqx's Nequip(...) is never given the cutoff (train.py, load_model): its Bessel basis and
+        # envelope always use model.cutoff (5.0), while training built neighbour lists with config["cutoff"].
+        print(f"e3j_jax.export: warning: {model_file}: trained with neighbour-list cutoff {config['cutoff']} but "
+              f"the model's radial cutoff is {model.cutoff}; e3j uses {model.cutoff}, like nequip_eqx.calculator",
+              file=sys.stderr)
     g2 = _prepend_species_map(g, species)
     source = {"package": "nequip-eqx", "version": _version("nequip-eqx"), "file": model_file.split("/")[-1],
               "config": config}
-    return write_graph_file(out, g2, source, species, inputs_to_protect=[model_file])
+    return write_graph_file(out, g2, source, species, neighbor_cutoff=float(model.cutoff),
+                            inputs_to_protect=[model_file])
+
+
+def nequip_eqx_species(config):
+    """Species index i <-> atomic number sorted(config["atomic_numbers"])[i]
+    (nequip_eqx.data.atomic_numbers_to_indices sorts)."""
+    zs = [int(z) for z in config["atomic_numbers"]]
+    if len(set(zs)) != len(zs):
+        raise GraphError(f"config atomic_numbers {zs} has repeats")
+    return sorted(zs)
 
 
 def _version(pkg):

@@ -300,7 +300,8 @@ def dumps(doc) -> str:
     return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
 
 
-def graph_config(graph: ModelGraph, source: Dict[str, Any], species: Optional[List[int]]) -> Dict[str, Any]:
+def graph_config(graph: ModelGraph, source: Dict[str, Any], species: Optional[List[int]],
+                 neighbor_cutoff: Optional[float]) -> Dict[str, Any]:
     from e3j_jax.config import provenance
 
     names = sorted(graph.weights)
@@ -312,6 +313,7 @@ def graph_config(graph: ModelGraph, source: Dict[str, Any], species: Optional[Li
         "graph": graph.to_json(),
         "source": source,
         "species": species,
+        "neighbor_cutoff": neighbor_cutoff,
         "units": {"energy": "eV", "length": "Angstrom"},
         "provenance": provenance(),
         "param_names": names,
@@ -320,7 +322,7 @@ def graph_config(graph: ModelGraph, source: Dict[str, Any], species: Optional[Li
 
 
 def write_graph_file(path: str, graph: ModelGraph, source: Dict[str, Any], species=None,
-                     inputs_to_protect=()) -> Dict[str, Any]:
+                     neighbor_cutoff=None, inputs_to_protect=()) -> Dict[str, Any]:
     """Validate, then write atomically (temp file beside ``path`` + rename). Refuses to write onto
     any path in ``inputs_to_protect``."""
     import os
@@ -341,7 +343,7 @@ def write_graph_file(path: str, graph: ModelGraph, source: Dict[str, Any], speci
         if not np.all(np.isfinite(a)):
             raise ExportError(f"tensor {k!r}: non-finite values")
         tensors[k] = np.ascontiguousarray(a)
-    cfg = graph_config(graph, source, species)
+    cfg = graph_config(graph, source, species, neighbor_cutoff)
     # round-trip validation before anything is written
     ModelGraph.from_json(json.loads(dumps(cfg["graph"])), tensors)
     atomic_write_safetensors(path, tensors, {METADATA_KEY: dumps(cfg)})
