@@ -273,3 +273,10 @@ def test_cli_unreadable_nequip_eqx_file_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("e3j_jax.export: ") and "\n" not in err
     assert not (tmp_path / "o.safetensors").exists()
+
+
+def test_e3j_exporter_refuses_foreign_modules():
+    from e3j_jax.graph.from_e3j import graph_from_e3j
+
+    with pytest.raises(GraphError, match="e3j exporter"):
+        graph_from_e3j(object(), {})

@@ -86,7 +86,11 @@ def graph_from_jax_md(cfg: dict, params) -> ModelGraph:
         raise GraphError(f"jax-md config: nonlinearities must be a dict {{'e':..,'o':..}}, got {nl!r}")
     even, odd = _act(nl["e"], "nonlinearities.e"), _act(nl["o"], "nonlinearities.o")
     radial_act = _act(cfg["radial_net_nonlinearity"], "radial_net_nonlinearity")
-    n_el, r_max = int(cfg["n_elements"]), float(cfg["r_max"])
+    n_el = int(cfg["n_elements"])
+    # NequIPEnergyModel uses r_max = jnp.float32(self.r_max): its cutoffs and the Bessel prefactor
+    # 2 / r_max are float32 numbers even in float64 runs; record exactly those values.
+    r_max32 = np.float32(cfg["r_max"])
+    r_max = float(r_max32)
 
     g = ModelGraph()
     for k in ("positions", "species", "senders", "receivers", "shifts", "n_node"):
@@ -99,10 +103,12 @@ def graph_from_jax_md(cfg: dict, params) -> ModelGraph:
     freqs = p.get("BesselEmbedding_0", {}).get("frequencies")
     if freqs is None:
         raise GraphError("BesselEmbedding_0: frequencies missing in params")
-    g.add("bessel", "bessel", ["d"], {"num_basis": int(cfg["num_basis"]), "cutoff": r_max, "prefactor": "2/cutoff",
+    g.add("bessel", "bessel", ["d"], {"num_basis": int(cfg["num_basis"]), "cutoff": r_max,
+                                      "prefactor": float(np.float32(2.0) / r_max32),
                                       "at_zero": "zero_below_1e-5", "trainable_frequencies": True},
           {"frequencies": np.asarray(freqs)})
-    g.add("cutoff", "smoothstep_envelope", ["d"], {"r_onset": r_max - 0.5, "r_cutoff": r_max})
+    g.add("cutoff", "smoothstep_envelope", ["d"], {"r_onset": float(r_max32 - np.float32(0.5)), "r_cutoff": r_max,
+                                                   "float32_constants": True})
     g.add("edge_embedded", "mul", ["bessel", "cutoff"])
     h = _linear(g, "embedding", p.get("Linear_0"), "node_attrs", hidden, "Linear_0")
     for k in range(int(cfg["graph_net_steps"])):

@@ -216,9 +216,11 @@ class Bessel(Op):
             f = w["frequencies"].astype(dt)
         else:
             f = _float(np.arange(1, n + 1) * math.pi, dt)
-        pre = {"sqrt(2/cutoff)": math.sqrt(2.0 / rc), "2/cutoff": 2.0 / rc}.get(attrs["prefactor"])
-        if pre is None:
-            raise GraphError("bessel: prefactor must be 'sqrt(2/cutoff)' or '2/cutoff'")
+        pre = attrs["prefactor"]
+        if isinstance(pre, str):
+            pre = {"sqrt(2/cutoff)": math.sqrt(2.0 / rc), "2/cutoff": 2.0 / rc}.get(pre)
+        if not isinstance(pre, (int, float)) or isinstance(pre, bool):
+            raise GraphError("bessel: prefactor must be 'sqrt(2/cutoff)', '2/cutoff' or a number")
         x = _scalars(d, "bessel")  # [E, 1]
         if attrs["at_zero"] == "limit":
             ok = x > 0
@@ -226,7 +228,7 @@ class Bessel(Op):
             val = pre * jnp.sin(f * safe / rc) / safe
             out = jnp.where(ok, val, pre * f / rc * jnp.ones_like(x))
         elif attrs["at_zero"] == "zero_below_1e-5":
-            ok = x > 1e-5
+            ok = x > float(np.float32(1e-5))  # jax-md compares with f32(1e-5)
             safe = jnp.where(ok, x, 1000.0)
             out = jnp.where(ok, pre * jnp.sin(f * safe / rc) / safe, 0.0)
         else:
@@ -251,17 +253,23 @@ class PolynomialEnvelope(Op):
 @op("smoothstep_envelope")
 class SmoothstepEnvelope(Op):
     """jax-md's multiplicative_isotropic_cutoff (HOOMD): 1 below r_onset, 0 from r_cutoff,
-    (rc^2 - d^2)^2 (rc^2 + 2 d^2 - 3 ro^2) / (rc^2 - ro^2)^3 between."""
+    (rc2 - d^2)^2 (rc2 + 2 d^2 - 3ro2) / (rc2 - ro2)^3 between, rc2 = r_cutoff^2, ro2 = r_onset^2.
+    With ``float32_constants`` (jax-md: r_max is a jnp.float32) rc2, ro2, 3*ro2 and (rc2 - ro2)^3 are
+    float32 computations even when the rest runs in float64."""
 
     inputs = ("norm",)
-    required = ("r_onset", "r_cutoff")
+    required = ("r_onset", "r_cutoff", "float32_constants")
 
     def apply(self, ctx, attrs, w, d):
         x = _scalars(d, "smoothstep_envelope")
-        rc2, ro2 = attrs["r_cutoff"] ** 2, attrs["r_onset"] ** 2
-        r2 = x**2
-        inner = jnp.where(x < attrs["r_cutoff"], (rc2 - r2) ** 2 * (rc2 + 2 * r2 - 3 * ro2) / (rc2 - ro2) ** 3, 0.0)
-        return e3nn.IrrepsArray("1x0e", jnp.where(x < attrs["r_onset"], 1.0, inner))
+        cdt = jnp.float32 if attrs["float32_constants"] else x.dtype
+        rc, ro = jnp.asarray(attrs["r_cutoff"], cdt), jnp.asarray(attrs["r_onset"], cdt)
+        rc2, ro2 = rc ** jnp.asarray(2, cdt), ro ** jnp.asarray(2, cdt)
+        three_ro2 = jnp.asarray(3, cdt) * ro2
+        den = (rc2 - ro2) ** 3
+        r2 = x ** 2
+        inner = jnp.where(x < rc, (rc2 - r2) ** 2 * (rc2 + 2 * r2 - three_ro2) / den, 0.0)
+        return e3nn.IrrepsArray("1x0e", jnp.where(x < ro, 1.0, inner).astype(x.dtype))
 
 
 @op("mul")
