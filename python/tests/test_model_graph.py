@@ -193,9 +193,13 @@ def _node(doc, name):
     (lambda d, w: _node(d, "radial")["attrs"].update(activation="swish"), "node 'radial'"),
     (lambda d, w: _node(d, "positions")["attrs"].update(kind="velocities"), "node 'positions': unknown input kind"),
     (lambda d, w: d.update(outputs={"energy": "energy"}), "outputs must be one of"),
-    (lambda d, w: d["nodes"].insert(9, {"name": "unused", "op": "norm", "inputs": ["r"], "attrs": {}}),
+    (lambda d, w: d["nodes"].insert(9, {"name": "unused", "op": "norm", "inputs": ["r"], "attrs": {},
+                                     "out": {"domain": "edge", "dtype": "float", "irreps": "1x0e"}}),
      "node 'unused': no output depends on it"),
     (lambda d, w: d.update(version=3), "graph: unknown key(s) ['version']"),
+    (lambda d, w: _node(d, "agg").pop("out"), "node 'agg': no 'out' record"),
+    (lambda d, w: _node(d, "radial")["attrs"].update(layer_norm={"epsilon": 1e-6, "center": False}),
+     "node 'radial'"),
 ])
 def test_bad_graphs_are_refused_naming_the_node(mutate, message):
     doc, weights = _mutated(mutate)
@@ -280,3 +284,17 @@ def test_e3j_exporter_refuses_foreign_modules():
 
     with pytest.raises(GraphError, match="e3j exporter"):
         graph_from_e3j(object(), {})
+
+
+def test_gate_constants_must_be_e3nn_s():
+    from e3j_jax.graph.from_nequip_eqx import gate_attrs
+
+    g = ModelGraph()
+    g.add("species", "input", attrs={"kind": "species"})
+    g.add("x", "one_hot", ["species"], {"num_classes": 4})
+    ok = gate_attrs("silu", "tanh", "silu", "tanh")
+    g.add("gate_ok", "gate", ["x"], ok)
+    bad = copy.deepcopy(ok)
+    bad["constants"]["silu"]["c_f32"] *= 1.0000001
+    with pytest.raises(GraphError, match="node 'gate_bad'.*constants of silu"):
+        g.add("gate_bad", "gate", ["x"], bad)

@@ -23,6 +23,8 @@ from e3j_jax.graph.ops import INPUT_KINDS, OPS, Ctx, GraphError, irreps_str
 FORMAT = "e3j-model"
 FORMAT_VERSION = 2
 METADATA_KEY = "e3j_config"
+CONFIG_KEYS = {"format", "format_version", "architecture", "dtype", "graph", "source", "species", "neighbor_cutoff",
+               "units", "provenance", "param_names", "param_count"}
 OUTPUT_SETS = ({"energy", "atom_energies"}, {"node_features", "global_features"})
 
 # Abstract sizes used to infer and check the irreps of every value (no numbers are computed).
@@ -122,9 +124,10 @@ class ModelGraph:
                 raise GraphError(f"node {name!r}: a second input of kind {kind!r}")
         # weights: every expected tensor present with the right shape
         try:
+            op.validate(attrs)
             expected = op.weights(attrs)
-        except GraphError:
-            raise
+        except GraphError as e:
+            raise GraphError(f"node {name!r} ({opname}): {e}") from e
         except Exception as e:  # noqa: BLE001 - e3nn raises plain errors on bad irreps
             raise GraphError(f"node {name!r} ({opname}): bad attributes: {e}") from e
         for wname, shape in expected.items():
@@ -220,6 +223,8 @@ class ModelGraph:
             extra = sorted(set(n) - {"name", "op", "inputs", "attrs", "out"})
             if extra:
                 raise GraphError(f"node {n.get('name')!r}: unknown key(s) {extra}")
+            if "out" not in n:
+                raise GraphError(f"node {n.get('name')!r}: no 'out' record")
             for i in n.get("inputs") or []:
                 if i not in names:
                     raise GraphError(f"node {n.get('name')!r}: input {i!r} names no node (dangling input)")
@@ -357,6 +362,9 @@ def read_graph_file(path: str) -> Tuple[ModelGraph, Dict[str, Any]]:
             raise GraphError(f"{path}: no {METADATA_KEY!r} metadata; not an e3j model file")
         cfg = json.loads(meta[METADATA_KEY])
         tensors = {k: f.get_tensor(k) for k in f.keys()}
+    unknown = sorted(set(cfg) - CONFIG_KEYS)
+    if unknown:
+        raise GraphError(f"{path}: unknown config key(s) {unknown}")
     if cfg.get("format") != FORMAT or cfg.get("format_version") != FORMAT_VERSION:
         raise GraphError(f"{path}: format {cfg.get('format')!r} version {cfg.get('format_version')!r} is not a "
                          f"version-{FORMAT_VERSION} model graph")

@@ -99,6 +99,9 @@ class Op:
     def weights(self, attrs) -> Dict[str, Tuple[int, ...]]:
         return {}
 
+    def validate(self, attrs) -> None:
+        """Checks of attribute values that the computation itself would not catch."""
+
     def domain(self, doms: List[str], attrs) -> str:
         return doms[0]
 
@@ -319,6 +322,15 @@ class Mlp(Op):
                 if ln.get("use_bias", True):
                     out[f"layer_norm_{i}/bias"] = (s[i + 1],)
         return out
+
+    def validate(self, attrs):
+        ln = attrs["layer_norm"]
+        if ln is not None:
+            if not isinstance(ln, dict) or "epsilon" not in ln:
+                raise GraphError("mlp: layer_norm must be null or an object with epsilon")
+            extra = sorted(set(ln) - {"epsilon", "use_scale", "use_bias", "fast_variance"})
+            if extra:
+                raise GraphError(f"mlp: unknown layer_norm key(s) {extra}")
 
     def apply(self, ctx, attrs, w, x):
         s = attrs["sizes"]
@@ -577,6 +589,20 @@ class Gate(Op):
     inputs = ("x",)
     required = ("even_act", "odd_act", "even_gate_act", "odd_gate_act", "normalize_act")
     optional = ("constants",)
+
+    def validate(self, attrs):
+        names = {attrs[k] for k in ("even_act", "odd_act", "even_gate_act", "odd_gate_act")}
+        for n in names:
+            activation(n, "gate")
+        c = attrs.get("constants")
+        if c is None:
+            return
+        if not attrs["normalize_act"] or set(c) != names:
+            raise GraphError(f"gate: constants must be given for exactly {sorted(names)} (normalize_act true)")
+        for n in names:
+            want = {"c_f32": normalization_constant(n, False), "c_f64": normalization_constant(n, True)}
+            if c[n] != want:
+                raise GraphError(f"gate: constants of {n} are {c[n]}, e3nn-jax uses {want}")
 
     def apply(self, ctx, attrs, w, x):
         return e3nn.gate(
