@@ -298,3 +298,13 @@ def test_gate_constants_must_be_e3nn_s():
     bad["constants"]["silu"]["c_f32"] *= 1.0000001
     with pytest.raises(GraphError, match="node 'gate_bad'.*constants of silu"):
         g.add("gate_bad", "gate", ["x"], bad)
+
+
+def test_unknown_atomic_number_is_refused():
+    g, _ = read_graph_file(os.path.join(GRAPH_FIXTURES, "nequip_eqx_lmax1_layers1_open", "model.safetensors"))
+    with open(os.path.join(GRAPH_FIXTURES, "nequip_eqx_lmax1_layers1_open", "expected.json")) as f:
+        x = structure_inputs(json.load(f)["structure"])
+    x["atomic_numbers"] = x["atomic_numbers"].copy()
+    x["atomic_numbers"][2] = 26
+    with pytest.raises(GraphError, match=r"node 'species': atomic number\(s\) \[26\] not in the model's \[13, 29\]"):
+        run(g, x)

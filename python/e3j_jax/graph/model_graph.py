@@ -259,12 +259,31 @@ def run(graph: ModelGraph, inputs: Mapping[str, Any], dtype=jnp.float32, weights
                 x = e3nn.IrrepsArray(INPUT_KINDS[kind][2], jnp.asarray(x, dtype))
             values[node["name"]] = x
             continue
+        _check_indices(node, [values[i] for i in node["inputs"]])
         ws = {k: jnp.asarray(weights[f"{node['name']}/{k}"], dtype) for k in op.weights(node["attrs"])}
         out = op.apply(ctx, node["attrs"], ws, *[values[i] for i in node["inputs"]])
         if isinstance(out, e3nn.IrrepsArray) and out.dtype != dtype:
             out = out.astype(dtype)
         values[node["name"]] = out
     return {k: values[v] for k, v in graph.outputs.items()}
+
+
+def _check_indices(node, xs) -> None:
+    """Refuse out-of-range atomic numbers / species when the inputs are concrete (outside jax.jit;
+    under jit the caller validates: JAX would silently give zero or clamped rows)."""
+    a = node["attrs"]
+    limits = {"species_from_atomic_numbers": None, "one_hot": a.get("num_classes"),
+              "embed": a.get("num_embeddings")}
+    if node["op"] not in limits or isinstance(xs[0], jax.core.Tracer):
+        return
+    idx = np.asarray(xs[0])
+    if node["op"] == "species_from_atomic_numbers":
+        unknown = sorted(set(idx.tolist()) - set(a["atomic_numbers"]))
+        if unknown:
+            raise GraphError(f"node {node['name']!r}: atomic number(s) {unknown} not in the model's "
+                             f"{a['atomic_numbers']}")
+    elif idx.size and (idx.min() < 0 or idx.max() >= limits[node["op"]]):
+        raise GraphError(f"node {node['name']!r}: index out of range 0..{limits[node['op']] - 1}")
 
 
 VOIGT = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
