@@ -308,3 +308,25 @@ def test_unknown_atomic_number_is_refused():
     x["atomic_numbers"][2] = 26
     with pytest.raises(GraphError, match=r"node 'species': atomic number\(s\) \[26\] not in the model's \[13, 29\]"):
         run(g, x)
+
+
+def test_jax_md_without_self_connection_and_other_activations_float64():
+    """use_sc=False, tanh radial MLP, silu/tanh gate names: still the package's own numbers."""
+    from e3j_jax.graph import packages as P
+    from e3j_jax.graph.from_jax_md import graph_from_jax_md
+
+    with jax.enable_x64(True):
+        cfg = P.jax_md_config(2, "4x0e+2x1o", "1x0e+1x1o", 2, use_sc=False,
+                              nonlinearities={"e": "silu", "o": "tanh"})
+        cfg["radial_net_nonlinearity"] = "tanh"
+        model, params = P.jax_md_model(cfg, 9, jnp.float64)
+        g = graph_from_jax_md(cfg, params)
+        assert not any(n["op"] == "fully_connected_tensor_product" for n in g.nodes)
+        x = P.structure("open", [29, 13], cfg["r_max"], 9)
+        index = (x["atomic_numbers"] == 13).astype(np.int32)
+        ref = P.jax_md_reference(model, params, x, index, 2, jnp.float64)
+        inputs = {k: x[k] for k in ("positions", "senders", "receivers", "shifts")}
+        inputs["species"] = index
+        out = jax.jit(lambda i: energy_forces_stress(g, i, jnp.float64))(inputs)
+        assert_close(out["energy"][0], ref["energy"], 1e-10, "energy")
+        assert_close(out["forces"], ref["forces"], 1e-10, "forces")
