@@ -88,7 +88,9 @@ def test_jax_md_float64_periodic_equals_package():
     from e3j_jax.graph.from_jax_md import graph_from_jax_md
 
     with jax.enable_x64(True):
-        cfg = P.jax_md_config(2, "3x0e+2x1e+1x2e", "1x0e+1x1e+1x2e", 2)
+        # 3 layers with jax-md's 1e labels: a chiral (triple-product) term reaches the energy, so this
+        # case, unlike parity-correct models, also sees the sign convention of the edge vectors
+        cfg = P.jax_md_config(2, "3x0e+2x1e+1x2e", "1x0e+1x1e+1x2e", 3)
         model, params = P.jax_md_model(cfg, 7, jnp.float64)
         g = graph_from_jax_md(cfg, params)
         x = P.structure("periodic", [29, 13], cfg["r_max"], 7)
