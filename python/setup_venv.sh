@@ -25,10 +25,14 @@ if [[ ! -x "$VENV/bin/python" ]]; then
 fi
 rm -f "$STAMP"
 "$VENV/bin/python" -m pip install --quiet --upgrade "pip>=24" "setuptools>=68" wheel
-"$VENV/bin/python" -m pip install --quiet -e "$HERE[test]"
+"$VENV/bin/python" -m pip install --quiet -e "$HERE[test,import]"
+# The two model packages the graph exporters read, without their declared dependencies
+# (jax[cuda12], wandb, pymatgen, ...: not imported by the code paths we use; see pyproject.toml).
+"$VENV/bin/python" -m pip install --quiet --no-deps "nequip-eqx==0.1.0" "jax-md==0.2.29"
 "$VENV/bin/python" - <<'PY'
 import importlib.metadata as md
-for p in ["jax", "jaxlib", "flax", "e3nn-jax", "jraph", "numpy", "safetensors", "ase", "pytest"]:
+for p in ["jax", "jaxlib", "flax", "e3nn-jax", "jraph", "numpy", "safetensors", "ase", "pytest",
+          "equinox", "ml_collections", "nequip-eqx", "jax-md"]:
     print(f"  {p}=={md.version(p)}")
 PY
 echo "$want" > "$STAMP"

@@ -298,3 +298,62 @@ def load_model(path: str):
     variables = jax.tree.map(lambda a: jax.numpy.asarray(a), unflatten_params(flat))
     check_params(model, cfg, variables)
     return model, variables, cfg
+
+
+# -- command line: convert a model trained elsewhere into a version-2 model graph ----------------
+
+
+def main(argv=None) -> int:
+    """``python -m e3j_jax.export --from nequip-eqx MODEL_FILE -o OUT.safetensors``
+    ``python -m e3j_jax.export --from jax-md PARAMS.msgpack --config CONFIG.json --species Z0,Z1,... -o OUT``
+    ``python -m e3j_jax.export --from e3j MODEL_V1.safetensors -o OUT`` (the same model as a graph).
+
+    Writes a model graph (docs/model-graph.md) atomically; on any refusal prints one line naming
+    the file / module / node and exits with status 1."""
+    import argparse
+    import sys
+
+    ap = argparse.ArgumentParser(prog="python -m e3j_jax.export", description=main.__doc__.split("\n\n")[0])
+    ap.add_argument("--from", dest="source", required=True, choices=["nequip-eqx", "jax-md", "e3j"])
+    ap.add_argument("model", help="nequip-eqx save_model file, jax-md params (flax to_bytes), or e3j v1 file")
+    ap.add_argument("--config", help="jax-md: the ConfigDict of model_from_config, as JSON")
+    ap.add_argument("--species", help="jax-md: atomic number of each one-hot column, e.g. 13,29")
+    ap.add_argument("-o", "--output", required=True)
+    args = ap.parse_args(argv)
+    try:
+        if args.source == "nequip-eqx":
+            if args.config or args.species:
+                ap.error("--config/--species are for --from jax-md (nequip-eqx files carry their own)")
+            from e3j_jax.graph.from_nequip_eqx import export_nequip_eqx_file
+
+            cfg = export_nequip_eqx_file(args.model, args.output)
+        elif args.source == "jax-md":
+            if not args.config or not args.species:
+                ap.error("--from jax-md needs --config CONFIG.json and --species Z0,Z1,...")
+            try:
+                species = [int(z) for z in args.species.split(",")]
+            except ValueError:
+                ap.error(f"--species {args.species!r}: expected comma-separated atomic numbers")
+            if any(z < 1 or z > 118 for z in species):
+                ap.error(f"--species {args.species!r}: atomic numbers must be in 1..118")
+            from e3j_jax.graph.from_jax_md import export_jax_md_files
+
+            cfg = export_jax_md_files(args.model, args.config, species, args.output)
+        else:
+            from e3j_jax.graph.from_e3j import e3j_graph_source, graph_from_e3j
+            from e3j_jax.graph.model_graph import write_graph_file
+
+            model, variables, v1 = load_model(args.model)
+            cfg = write_graph_file(args.output, graph_from_e3j(model, variables), e3j_graph_source(model),
+                                   v1.get("species"), neighbor_cutoff=v1.get("cutoff"),
+                                   inputs_to_protect=[args.model])
+    except (ValueError, OSError, KeyError) as e:  # GraphError and ExportError are ValueErrors
+        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+        print(f"e3j_jax.export: {args.model}: {msg}", file=sys.stderr)
+        return 1
+    print(f"wrote {args.output}: {len(cfg['graph']['nodes'])} nodes, {cfg['param_count']} parameters")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
