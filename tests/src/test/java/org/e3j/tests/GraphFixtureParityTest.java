@@ -22,8 +22,9 @@ import org.junit.jupiter.api.TestFactory;
  * The Java reference executor of model graphs (format version 2) on every fixture of
  * {@code tests/fixtures/graph/} (made by nequip-eqx's and jax-md's own apply functions,
  * {@code python -m e3j_jax.graph.fixtures}): energy, forces and (periodic cases) stress within
- * {@code 1e-5 * max(1, |ref|)} of the package's own float32 output and, where the fixture holds a
- * float64 evaluation of the same model ({@code float64}), within 1e-10 of it; worst errors printed.
+ * {@code 1e-5 * max(1, |ref|)} of the package's own float32 output and, and the fixture's
+ * float64 evaluation of the same model (key {@code float64}: the package's own function under
+ * {@code jax.enable_x64} on the file's weights), within 1e-10 of it; worst errors printed.
  * Plus forces and stress by central finite differences of the executor's own energy.
  */
 class GraphFixtureParityTest {
@@ -103,6 +104,7 @@ class GraphFixtureParityTest {
             }
             String line = String.format("%-32s float32: energy %.2e forces %.2e stress %.2e", dir.getFileName(), we, wf,
                     ws);
+            assertTrue(exp.get("float64") instanceof Map<?, ?>, dir + ": no float64 reference (regenerate the fixtures)");
             if (exp.get("float64") instanceof Map<?, ?> f64) {
                 double e64 = worst(r.energy(), new double[] {((Number) f64.get("energy")).doubleValue()}, true);
                 double f64f = worst(r.forces(), flat(f64.get("forces")), true);
