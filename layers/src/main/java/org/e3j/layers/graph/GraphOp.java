@@ -218,7 +218,8 @@ public abstract class GraphOp {
                 ok = got[i] == shape[i];
             }
             if (!ok) {
-                throw error("weight \"" + full + "\" has shape " + info.shapeString() + ", expected "
+                throw error("weight \"" + full + "\" has shape " + java.util.Arrays.toString(got).replace('[', '(').replace(']', ')')
+                        + ", expected "
                         + java.util.Arrays.toString(shape).replace('[', '(').replace(']', ')'));
             }
             double[] w = file.doubles(full);

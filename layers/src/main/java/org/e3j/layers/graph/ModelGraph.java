@@ -178,7 +178,8 @@ public final class ModelGraph {
             List<ValueType> inTypes = new ArrayList<>();
             for (Object i : insList) {
                 if (!(i instanceof String s) || !allNames.contains(s)) {
-                    throw new ModelFormatException(where + ": input " + i + " names no node (dangling input)");
+                    throw new ModelFormatException(where + ": input " + (i instanceof String ? "\"" + i + "\"" : i)
+                            + " names no node (dangling input)");
                 }
                 if (!index.containsKey(s)) {
                     throw new ModelFormatException(where + ": input \"" + s
