@@ -77,7 +77,12 @@ public final class ModelGraph {
 
     /** Whether a file's config declares format version 2 (a model graph), without validating the rest. */
     public static boolean isGraphFile(SafeTensors file) {
-        Map<String, Object> cfg = file.metadataJson("e3j_config");
+        Map<String, Object> cfg;
+        try {
+            cfg = file.metadataJson("e3j_config");
+        } catch (ModelFormatException e) {
+            return false; // not an e3j file at all: the version-1 loader reports it as before
+        }
         return cfg.get("format_version") instanceof Long v && v == FORMAT_VERSION;
     }
 
