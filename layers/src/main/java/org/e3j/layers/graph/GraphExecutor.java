@@ -20,9 +20,20 @@ public final class GraphExecutor {
     private final ModelGraph graph;
     private final int energyNode;
     private final int atomEnergyNode;
+    private final boolean float32Constants;
 
+    /** The double executor with float64 semantics (the gates' {@code c_f64} constants). */
     public GraphExecutor(ModelGraph graph) {
+        this(graph, false);
+    }
+
+    /**
+     * @param float32Constants use the gates' recorded {@code c_f32} normalisation constants, i.e. the
+     *     float32 model's constants evaluated in double (what e3j's version-1 reference does)
+     */
+    public GraphExecutor(ModelGraph graph, boolean float32Constants) {
         this.graph = graph;
+        this.float32Constants = float32Constants;
         this.energyNode = indexOf(graph.outputs().get("energy"));
         this.atomEnergyNode = indexOf(graph.outputs().get("atom_energies"));
     }
@@ -59,6 +70,7 @@ public final class GraphExecutor {
 
     private GraphOp.Run run(ModelInput in) {
         GraphOp.Run run = new GraphOp.Run(in.numNodes(), in.numEdges(), in.nNode());
+        run.float32Constants = float32Constants;
         run.given.put("positions", in.positions());
         run.given.put("atomic_numbers", in.numbers());
         run.given.put("senders", in.senders());

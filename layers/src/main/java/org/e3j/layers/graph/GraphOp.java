@@ -52,6 +52,8 @@ public abstract class GraphOp {
         final int[] nNode;
         /** The model inputs by kind (positions, atomic_numbers, species, senders, receivers, shifts, n_node). */
         final Map<String, Object> given = new java.util.HashMap<>();
+        /** Use the gates' recorded float32 normalisation constants ({@code c_f32}) instead of {@code c_f64}. */
+        boolean float32Constants;
 
         Run(int nodes, int edges, int[] nNode) {
             this.nodes = nodes;

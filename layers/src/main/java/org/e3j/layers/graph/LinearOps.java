@@ -351,6 +351,8 @@ final class LinearOps {
     /** e3nn {@code gate}: the engine's Gate with the graph's activations and constants. */
     static final class GateOp extends GraphOp {
         private final Gate gate;
+        /** The same gate with the recorded {@code c_f32} constants (float32 semantics), or {@code gate}. */
+        private final Gate gate32;
 
         GateOp(Spec s) {
             super(s);
@@ -365,6 +367,7 @@ final class LinearOps {
             }
             String[] keys = {"even_act", "odd_act", "even_gate_act", "odd_gate_act"};
             Gate.ScalarAct[] acts = new Gate.ScalarAct[4];
+            Gate.ScalarAct[] acts32 = new Gate.ScalarAct[4];
             java.util.Set<String> names = new java.util.TreeSet<>();
             for (int k = 0; k < 4; k++) {
                 ScalarOps.Act a = ScalarOps.Act.parse(s, keys[k]);
@@ -374,19 +377,29 @@ final class LinearOps {
                             + " reference executor yet");
                 }
                 double c = 1.0;
+                double c32 = 1.0;
                 if (normalize) {
                     c = Activations.normalizeConstant(a.engine());
+                    c32 = c;
                     if (constants != null) {
                         c = checkedConstant(s, constants, s.string(keys[k]), c);
+                        c32 = ((Number) ((Map<?, ?>) constants.get(s.string(keys[k]))).get("c_f32")).doubleValue();
+                        // e3nn computes c on a float32 grid: it differs from c_f64 by ~1e-6 relative, never more
+                        if (!(Math.abs(c32 - c) <= 1e-5 * c)) {
+                            throw s.error("constants." + s.string(keys[k]) + ".c_f32 = " + c32 + " is too far from"
+                                    + " c_f64 = " + c + " (more than 1e-5 relative)");
+                        }
                     }
                 }
                 acts[k] = new Gate.ScalarAct(a.engine(), c);
+                acts32[k] = new Gate.ScalarAct(a.engine(), c32);
             }
             if (constants != null && !new java.util.TreeSet<>(constantNames(constants)).equals(names)) {
                 throw s.error("constants must be given for exactly " + names + ", got " + constants.keySet());
             }
             try {
                 gate = new Gate(x.irreps(), acts[0], acts[1], acts[2], acts[3]);
+                gate32 = new Gate(x.irreps(), acts32[0], acts32[1], acts32[2], acts32[3]);
             } catch (RuntimeException e) {
                 throw s.error(e.getMessage());
             }
@@ -417,13 +430,13 @@ final class LinearOps {
         @Override
         Object forward(Run run, Object[] in) {
             int rows = run.rows(out.domain());
-            return gate.apply(new IrrepsArray(gate.irrepsIn(), rows, d(in[0]))).data();
+            return (run.float32Constants ? gate32 : gate).apply(new IrrepsArray(gate.irrepsIn(), rows, d(in[0]))).data();
         }
 
         @Override
         void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
             int rows = run.rows(out.domain());
-            double[] gr = gate.vjp(new IrrepsArray(gate.irrepsIn(), rows, d(in[0])), g);
+            double[] gr = (run.float32Constants ? gate32 : gate).vjp(new IrrepsArray(gate.irrepsIn(), rows, d(in[0])), g);
             for (int t = 0; t < gr.length; t++) {
                 gIn[0][t] += gr[t];
             }
