@@ -136,6 +136,7 @@ public final class ModelGraph {
             cutoff = n.doubleValue();
         }
         checkUnits(cfg.get("units"));
+        checkParamList(cfg, file);
 
         Set<String> allNames = new HashSet<>();
         for (Object o : rawNodes) {
@@ -371,6 +372,28 @@ public final class ModelGraph {
             z[k] = (int) (long) v;
         }
         return z;
+    }
+
+    /** {@code param_names} / {@code param_count}, when given, must describe the file's tensors exactly. */
+    private static void checkParamList(Map<String, Object> cfg, SafeTensors file) {
+        Object names = cfg.get("param_names");
+        if (names != null) {
+            if (!(names instanceof List<?> l) || !new TreeSet<>(file.names()).equals(new TreeSet<>(l))
+                    || l.size() != file.names().size()) {
+                throw new ModelFormatException("param_names does not list exactly the file's " + file.names().size()
+                        + " tensors");
+            }
+        }
+        Object count = cfg.get("param_count");
+        if (count != null) {
+            long total = 0;
+            for (String n : file.names()) {
+                total += file.info(n).elementCount();
+            }
+            if (!(count instanceof Long c) || c != total) {
+                throw new ModelFormatException("param_count " + count + " but the tensors hold " + total + " numbers");
+            }
+        }
     }
 
     private static void checkUnits(Object o) {

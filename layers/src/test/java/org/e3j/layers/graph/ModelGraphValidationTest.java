@@ -172,14 +172,31 @@ class ModelGraphValidationTest {
 
     @Test
     void missingWeight() {
-        assertNames(refused(NEQUIP, f -> f.tensors.remove("layer_0_skip/w[0,0] 2x0e,6x0e")),
-                "node \"layer_0_skip\"", "is missing");
+        assertNames(refused(NEQUIP, f -> {
+            f.tensors.remove("layer_0_skip/w[0,0] 2x0e,6x0e");
+            syncParamList(f);
+        }), "node \"layer_0_skip\"", "is missing");
     }
 
     @Test
     void tensorNoNodeReads() {
+        assertNames(refused(NEQUIP, f -> {
+            f.tensors.put("layer_0_tp/w", new GraphFiles.Tensor(new long[] {1}, new float[] {1f}));
+            syncParamList(f);
+        }), "tensor \"layer_0_tp/w\"", "not read by any node");
+    }
+
+    @Test
+    void paramListMustDescribeTheTensors() {
         assertNames(refused(NEQUIP, f -> f.tensors.put("layer_0_tp/w", new GraphFiles.Tensor(new long[] {1},
-                new float[] {1f}))), "tensor \"layer_0_tp/w\"", "not read by any node");
+                new float[] {1f}))), "param_names");
+        assertNames(refused(NEQUIP, f -> f.config.put("param_count", 7L)), "param_count 7");
+    }
+
+    /** Keeps param_names / param_count true after an edit of the tensors. */
+    static void syncParamList(GraphFiles f) {
+        f.config.put("param_names", new ArrayList<Object>(f.tensors.keySet()));
+        f.config.put("param_count", f.tensors.values().stream().mapToLong(t -> t.data().length).sum());
     }
 
     @Test
