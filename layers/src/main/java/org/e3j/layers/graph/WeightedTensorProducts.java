@@ -226,13 +226,9 @@ final class WeightedTensorProducts {
         void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
             int rows = run.rows(out.domain());
             for (int r = 0; r < rows; r++) {
-                backwardRow(paths, d(in[0]), r * d1, d(in[1]), r * d2, d(in[2]), r * nw, g, r * dOut, shift(gIn[0]),
-                        shift(gIn[1]), gIn[2], zero1, zero2);
+                backwardRow(paths, d(in[0]), r * d1, d(in[1]), r * d2, d(in[2]), r * nw, g, r * dOut, gIn[0], gIn[1],
+                        gIn[2], zero1, zero2);
             }
-        }
-
-        private static double[] shift(double[] a) {
-            return a;
         }
     }
 
