@@ -7,7 +7,9 @@ Each case is a folder ``<case>/`` with
   params + config JSON), exactly as ``python -m e3j_jax.export --from ...`` does;
 * ``expected.json``: the structure (atomic numbers, float32 positions, senders, receivers, shifts,
   cell, pbc) and the package's own float32 energy, forces (``-jax.grad``) and, for periodic jax-md
-  cases, stress (Voigt xx yy zz yz xz xy, eV/A^3, ASE sign).
+  cases, stress (Voigt xx yy zz yz xz xy, eV/A^3, ASE sign); under ``float64`` the same package
+  function run in float64 (``jax.enable_x64``) on the very weights of ``model.safetensors`` (the
+  float32 parameters cast exactly to float64), for a double engine's 1e-10 check.
 
 ``--check`` regenerates into a temporary folder and compares byte for byte.
 """
@@ -69,6 +71,18 @@ def _structure_json(x):
     }
 
 
+def _to_float64(tree):
+    """The same parameters as float64 arrays (float32 values are exact in float64); other leaves kept."""
+    import jax.numpy as jnp
+
+    def cast(a):
+        if isinstance(a, (jax.Array, np.ndarray)) and jnp.issubdtype(a.dtype, jnp.floating):
+            return jnp.asarray(np.asarray(a, np.float64))
+        return a
+
+    return jax.tree_util.tree_map(cast, tree)
+
+
 def make_case(name, package, s, out_dir, work):
     from e3j_jax.graph.model_graph import dumps
 
@@ -90,6 +104,8 @@ def make_case(name, package, s, out_dir, work):
         x["positions"], x["shifts"] = _f32(x["positions"]), _f32(x["shifts"])
         index = np.array([species.index(int(z)) for z in x["atomic_numbers"]], np.int32)
         ref = P.nequip_eqx_reference(own, x, index)
+        with jax.enable_x64(True):
+            ref64 = P.nequip_eqx_reference(_to_float64(own), x, index, jax.numpy.float64)
     else:
         import flax.serialization
 
@@ -108,6 +124,16 @@ def make_case(name, package, s, out_dir, work):
         x["positions"], x["shifts"] = _f32(x["positions"]), _f32(x["shifts"])
         index = np.array([SPECIES_Z.index(int(z)) for z in x["atomic_numbers"]], np.int32)
         ref = P.jax_md_reference(own_model, own_params, x, index, cfg["n_elements"])
+        with jax.enable_x64(True):
+            # the model the file describes: scale and shift are float32 tensors there (the package keeps
+            # them as Python floats of its config, which would differ in the 8th digit)
+            from jax_md._nn import nequip as jax_md_nequip
+            from ml_collections import ConfigDict
+
+            cfg32 = dict(cfg, shift=float(np.float32(cfg["shift"])), scale=float(np.float32(cfg["scale"])))
+            model64 = jax_md_nequip.model_from_config(ConfigDict(cfg32))
+            ref64 = P.jax_md_reference(model64, _to_float64(own_params), x, index, cfg["n_elements"],
+                                       jax.numpy.float64)
     doc = {
         "case": name,
         "package": package,
@@ -120,6 +146,9 @@ def make_case(name, package, s, out_dir, work):
     if "stress" in ref:
         doc["stress"] = np.asarray(ref["stress"], np.float64).tolist()
         doc["stress_voigt_order"] = ["xx", "yy", "zz", "yz", "xz", "xy"]
+    doc["float64"] = {"energy": float(ref64["energy"]), "forces": np.asarray(ref64["forces"], np.float64).tolist()}
+    if "stress" in ref64:
+        doc["float64"]["stress"] = np.asarray(ref64["stress"], np.float64).tolist()
     tmp = os.path.join(out_dir, ".expected.json.tmp")
     with open(tmp, "w") as f:
         f.write(dumps(doc) + "\n")

@@ -129,6 +129,11 @@ public final class ReferenceModel {
     }
 
     public static ReferenceModel load(SafeTensors file) {
+        if (org.e3j.layers.graph.ModelGraph.isGraphFile(file)) {
+            // a version-2 model graph has its own loader (layers/graph); only the reference executor runs it
+            throw new ModelFormatException(file.source() + ": a model graph (format version 2): model graphs run on"
+                    + " the reference engine for now: --engine reference");
+        }
         ModelConfig config = ModelConfig.parse(file.metadataJson("e3j_config"), file.source());
         for (String key : file.metadata().keySet()) {
             // docs/model-format.md §1: __metadata__ is exactly {"e3j_config": ...}; anything else is
