@@ -17,9 +17,11 @@ import org.e3j.md.MdException;
  *
  * <p>The neighbour list keeps a Verlet skin, and the model is staged with its skin candidates
  * (pairs within cutoff + skin) once per rebuild rather than with the pairs within the cutoff every
- * step. That is exact: the Potential's messages and their derivatives are identically zero beyond
- * the cutoff (the envelope and its derivative vanish there), so the extra pairs add nothing, and no
- * pair can come within the cutoff before the list is rebuilt.
+ * step; no pair can come within the cutoff before the list is rebuilt. Each step the workspace
+ * drops the candidates beyond the cutoff before any message work ({@link FastPotential#cutoffFilter}),
+ * so the skin costs one distance per candidate, not a message: exact, since the Potential's messages
+ * and their derivatives are identically zero beyond the cutoff (the envelope and its derivative
+ * vanish there), and the kept pairs are summed in the same order.
  */
 public final class FastForceField implements ForceField {
     /** Verlet skin (Å): rebuilt when an atom moved more than half of it. */
@@ -40,6 +42,9 @@ public final class FastForceField implements ForceField {
         this.model = model;
         this.cutoff = model.reference().config.cutoff;
         this.potential = new FastPotential(model, threads);
+        if (skin > 0) {
+            potential.cutoffFilter(true); // the skin's extra pairs cost nothing in a step
+        }
         this.neighbors = new NeighborSource(model.reference().config, skin, false); // no per-edge vectors
     }
 
@@ -51,6 +56,14 @@ public final class FastForceField implements ForceField {
     /** Neighbour-list rebuilds so far (each restages the model's graph). */
     public int rebuildCount() {
         return neighbors.rebuildCount();
+    }
+
+    /**
+     * Pairs the model did message work for in the last call: those within the cutoff (the skin
+     * candidates beyond it are dropped each step), or every candidate with no skin.
+     */
+    public int messagePairs() {
+        return potential.workspace().numEdges();
     }
 
     public FastModel model() {
