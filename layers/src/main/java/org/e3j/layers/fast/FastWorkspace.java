@@ -96,6 +96,7 @@ public final class FastWorkspace implements AutoCloseable {
     final int[] bounds;
     int parts = 1;
     int minWork = MIN_WORK_PER_THREAD;
+    boolean exactEdges;
     final int[] nodeBounds;
     final Step step = new Step();
     /** One caller at a time, nothing after close: misuse throws instead of sharing buffers. */
@@ -129,6 +130,16 @@ public final class FastWorkspace implements AutoCloseable {
      */
     public void setMinWorkPerThread(int work) {
         minWork = Math.max(1, work);
+    }
+
+    /**
+     * True: edge buffers grow to exactly the edges of the graph staged, with no headroom (default:
+     * {@link Capacity#grow}'s 25 %, which keeps an MD run from reallocating when its pair count
+     * wobbles). For single evaluations of large structures, where the headroom is only memory
+     * (~25 % of the edge buffers). Applies from the next growth.
+     */
+    public void setExactEdgeCapacity(boolean exact) {
+        exactEdges = exact;
     }
 
     public FastModel model() {
@@ -288,7 +299,7 @@ public final class FastWorkspace implements AutoCloseable {
     private void grow(int nodes, int edges, int graphs) {
         if (nodes > nCap || edges > eCap || graphs > gCap) {
             allocate(nodes > nCap ? Math.max(nodes, nCap * 3 / 2) : nCap,
-                    edges > eCap ? Capacity.grow(edges, eCap, Integer.MAX_VALUE - 8) : eCap,
+                    edges > eCap ? (exactEdges ? edges : Capacity.grow(edges, eCap, Integer.MAX_VALUE - 8)) : eCap,
                     graphs > gCap ? Math.max(graphs, gCap * 3 / 2) : gCap);
         }
     }
