@@ -92,6 +92,7 @@ final class FastBackward {
             dy[w] = new double[model.shDim];
         }
         allocate();
+        allocateEdges();
         allocateTile();
     }
 
@@ -107,12 +108,16 @@ final class FastBackward {
         gOut = new float[hSize()];
         gExp = new float[ws.nCap * model.maxRegion[FastModel.EXP]];
         gAgg = new float[ws.nCap * model.maxRegion[FastModel.AGG]];
-        dM = new float[ws.eCap * model.mStride];
-        dMlpIn = new float[ws.eCap * model.mlpIn];
-        dr = new double[3 * ws.eCap];
         forces = new double[3 * ws.nCap];
         sendOffsets = new int[ws.nCap + 1];
-        sendEdges = new int[ws.eCap];
+    }
+
+    /** The per-edge buffers, for the workspace's live edges. */
+    void allocateEdges() {
+        dM = new float[ws.liveCap * model.mStride];
+        dMlpIn = new float[ws.liveCap * model.mlpIn];
+        dr = new double[3 * ws.liveCap];
+        sendEdges = new int[ws.liveCap];
     }
 
     void allocateTile() {

@@ -51,6 +51,8 @@ public final class FastWorkspace implements AutoCloseable {
 
     int nCap;
     int eCap;
+    /** Capacity of the live graph's per-edge buffers (= eCap without the cutoff filter). */
+    int liveCap;
     int gCap;
     int tileCap;
 
@@ -173,7 +175,6 @@ public final class FastWorkspace implements AutoCloseable {
         shift = new double[3 * ec];
         perm = new int[ec];
         candOffsets = new int[nc + 1];
-        allocateLive();
         counts = new int[nc + 1];
         nNode = new int[gc];
         int total = 0;
@@ -182,29 +183,58 @@ public final class FastWorkspace implements AutoCloseable {
             total += nc * model.maxRegion[r];
         }
         node = new float[total];
-        mvals = new float[ec * model.mStride];
-        mlpIn = new float[ec * model.mlpIn];
         readout = new float[nc];
         atomEnergy = new double[nc];
         energy = new double[gc];
         if (backward != null) {
             backward.allocate();
         }
+        offsets = cutoffFilter ? new int[nc + 1] : candOffsets;
+        if (!cutoffFilter) {
+            allocateLive(ec);
+        } else if (liveCap == 0) {
+            allocateLive(1);
+        }
     }
 
-    /** The live graph aliases the candidates, or (cutoff filter) has arrays of its own. */
-    private void allocateLive() {
+    /**
+     * The per-edge buffers of the message work (M values, MLP inputs, the backward's per-edge
+     * gradients) for {@code cap} live edges. Without the cutoff filter the live graph aliases the
+     * candidates (cap = their capacity); with it, it has arrays of its own, sized for the pairs
+     * within the cutoff (+25 %), not for the candidates: 160 bytes per pair on Cu.
+     */
+    private void allocateLive(int cap) {
+        liveCap = cap;
         if (cutoffFilter) {
-            send = new int[eCap];
-            recv = new int[eCap];
-            candIndex = new int[eCap];
-            offsets = new int[nCap + 1];
+            send = new int[cap];
+            recv = new int[cap];
+            candIndex = new int[cap];
         } else {
             send = candSend;
             recv = candRecv;
             candIndex = null;
-            offsets = candOffsets;
         }
+        mvals = new float[cap * model.mStride];
+        mlpIn = new float[cap * model.mlpIn];
+        if (backward != null) {
+            backward.allocateEdges();
+        }
+    }
+
+    /**
+     * Cutoff filter: more pairs came within the cutoff than the live buffers hold (25 % more than
+     * at staging: MD rebuilds the list long before that, so this is rare). Keeps the live graph
+     * compacted so far; allocates, so it is the one exception to an allocation-free forward.
+     */
+    private void growLive(int need) {
+        int[] s = send;
+        int[] r = recv;
+        int[] c = candIndex;
+        int m = liveCap;
+        allocateLive(Capacity.grow(need, liveCap, Integer.MAX_VALUE - 8));
+        System.arraycopy(s, 0, send, 0, m);
+        System.arraycopy(r, 0, recv, 0, m);
+        System.arraycopy(c, 0, candIndex, 0, m);
     }
 
     /**
@@ -224,7 +254,9 @@ public final class FastWorkspace implements AutoCloseable {
             }
             if (on != cutoffFilter) {
                 cutoffFilter = on;
-                allocateLive();
+                offsets = on ? new int[nCap + 1] : candOffsets;
+                liveCap = 0;
+                allocateLive(on ? 1 : eCap);
                 n = 0;
                 e = 0;
                 candE = 0;
@@ -240,6 +272,24 @@ public final class FastWorkspace implements AutoCloseable {
      * O(candidates), allocation-free. The distance is computed as in {@link #geometry} (same
      * expression), so a pair is dropped exactly when its envelope is zero there.
      */
+    /** Staged candidates within the cutoff at the staged positions (as {@link #compactToCutoff}). */
+    private int countWithinCutoff() {
+        double rc = model.radial.cutoff;
+        int m = 0;
+        for (int i = 0; i < n; i++) {
+            for (int k = candOffsets[i]; k < candOffsets[i + 1]; k++) {
+                int s = candSend[k];
+                double vx = pos[3 * i] - pos[3 * s] + shift[3 * k];
+                double vy = pos[3 * i + 1] - pos[3 * s + 1] + shift[3 * k + 1];
+                double vz = pos[3 * i + 2] - pos[3 * s + 2] + shift[3 * k + 2];
+                if (Math.sqrt(vx * vx + vy * vy + vz * vz) / rc < 1.0) {
+                    m++;
+                }
+            }
+        }
+        return m;
+    }
+
     private void compactToCutoff() {
         double rc = model.radial.cutoff;
         int m = 0;
@@ -255,6 +305,9 @@ public final class FastWorkspace implements AutoCloseable {
                 double vz = pz - pos[3 * s + 2] + shift[3 * k + 2];
                 double d = Math.sqrt(vx * vx + vy * vy + vz * vz);
                 if (d / rc < 1.0) {
+                    if (m == liveCap) {
+                        growLive(m + 1);
+                    }
                     send[m] = s;
                     recv[m] = i;
                     candIndex[m] = k;
@@ -403,6 +456,10 @@ public final class FastWorkspace implements AutoCloseable {
         WorkerPool.splitEven(n, parts, nodeBounds);
         if (cutoffFilter) {
             e = 0; // the live graph is compacted by the next forward
+            int live = countWithinCutoff();
+            if (live > liveCap) {
+                allocateLive(Capacity.grow(live, liveCap, Integer.MAX_VALUE - 8));
+            }
         } else if (backward != null) {
             backward.stageSenders();
         }
