@@ -28,6 +28,15 @@ public final class EngineOptions {
     }
 
     ForceField open() {
+        return open(false);
+    }
+
+    /** For commands that evaluate each structure once (eval): the fast engine keeps no Verlet skin. */
+    ForceField openForSingleEvaluations() {
+        return open(true);
+    }
+
+    private ForceField open(boolean single) {
         if (threads < 1 || threads > 1024) {
             throw new IllegalArgumentException("--threads must be between 1 and 1024, got " + threads);
         }
@@ -36,7 +45,10 @@ public final class EngineOptions {
         }
         Path path = modelPath();
         try {
-            return engine.equals("fast") ? ModelForceFields.fast(path, threads) : ModelForceFields.reference(path);
+            if (!engine.equals("fast")) {
+                return ModelForceFields.reference(path);
+            }
+            return single ? ModelForceFields.fastSingle(path, threads) : ModelForceFields.fast(path, threads);
         } catch (ModelFormatException e) {
             throw InputFiles.whileReading(ROLE, path, e);
         }

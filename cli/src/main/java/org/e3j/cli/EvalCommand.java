@@ -74,7 +74,7 @@ public final class EvalCommand implements Callable<Integer> {
         ForceResult result = new ForceResult();
         try (SafeOutput file = SafeOutput.create(output, SafeOutput.Input.of("the input", input),
                         SafeOutput.Input.of("the model", model));
-                ForceField ff = engine.open();
+                ForceField ff = engine.openForSingleEvaluations();
                 ExtXyzReader reader = ExtXyzReader.open(input)) {
             ExtXyzWriter writer = new ExtXyzWriter(new OutputStreamWriter(file.stream(), StandardCharsets.UTF_8));
             Frame frame;

@@ -26,6 +26,8 @@ public final class NeighborList {
     private final double skin;
     /** False for a lean list that keeps no Cartesian vectors per edge (48 bytes each; see {@link #withoutVectors}). */
     private boolean keepVectors = true;
+    /** False for a list of skin candidates only (see {@link #candidatesOnly}): no filtered edge arrays. */
+    private boolean keepEdges = true;
 
     private int n = -1;
     private final double[] cell = new double[9];
@@ -71,6 +73,58 @@ public final class NeighborList {
         }
         keepVectors = false;
         return this;
+    }
+
+    /**
+     * Keeps only the skin candidates: no per-step list of the pairs within the cutoff (senders,
+     * receivers, shifts and distances: 28 bytes per pair of capacity) and no vectors; {@link #update}
+     * only checks whether to rebuild. For a consumer that stages the candidates and drops the pairs
+     * beyond the cutoff itself (the fast force field); the edge accessors then throw, and
+     * {@link #closeCandidate} checks contacts. Call before the first build.
+     */
+    public NeighborList candidatesOnly() {
+        withoutVectors();
+        keepEdges = false;
+        return this;
+    }
+
+    private int edgeCount() {
+        requireEdges();
+        return count;
+    }
+
+    private void requireEdges() {
+        if (!keepEdges) {
+            throw new IllegalStateException("this neighbour list keeps skin candidates only (candidatesOnly())");
+        }
+    }
+
+    /**
+     * The first skin candidate (in candidate order) closer than {@code minDistance} at the positions
+     * of the last build or update, or -1: the close-contact check of a {@link #candidatesOnly} list
+     * (every pair within the cutoff is a candidate). Allocation-free.
+     */
+    public int closeCandidate(double minDistance) {
+        for (int k = 0, m = candidates.count; k < m; k++) {
+            if (candidateDistance(k) < minDistance) {
+                return k;
+            }
+        }
+        return -1;
+    }
+
+    /** Distance (Å) of skin candidate k at the positions of the last build or update. */
+    public double candidateDistance(int k) {
+        final double[] c = cell;
+        final double[] pos = positions;
+        int r = candidates.receivers[k];
+        int s = candidates.senders[k];
+        int[] csh = candidates.shifts;
+        int s0 = csh[3 * k], s1 = csh[3 * k + 1], s2 = csh[3 * k + 2];
+        double x = (pos[3 * r] - pos[3 * s]) + (s0 * c[0] + s1 * c[3] + s2 * c[6]);
+        double y = (pos[3 * r + 1] - pos[3 * s + 1]) + (s0 * c[1] + s1 * c[4] + s2 * c[7]);
+        double z = (pos[3 * r + 2] - pos[3 * s + 2]) + (s0 * c[2] + s1 * c[5] + s2 * c[8]);
+        return Math.sqrt(x * x + y * y + z * z);
     }
 
     private void requireVectors() {
@@ -132,7 +186,7 @@ public final class NeighborList {
         System.arraycopy(pos, 0, refPositions, 0, pos.length);
         PairSearch.collect(refPositions, n, cell, pbc, cutoff + skin, candidates);
         int cap = candidates.count;
-        if (senders.length < cap) {
+        if (keepEdges && senders.length < cap) {
             int grown = Capacity.grow(cap, senders.length, Integer.MAX_VALUE / 3 - 8);
             senders = new int[grown];
             receivers = new int[grown];
@@ -225,6 +279,10 @@ public final class NeighborList {
     private void filter(double[] pos) {
         checkFinite(pos, n);
         System.arraycopy(pos, 0, positions, 0, pos.length);
+        if (!keepEdges) {
+            count = -1;
+            return;
+        }
         final double[] c = cell;
         final int[] cs = candidates.senders;
         final int[] cr = candidates.receivers;
@@ -278,6 +336,7 @@ public final class NeighborList {
 
     /** Number of edges within the cutoff. */
     public int numEdges() {
+        requireEdges();
         return count;
     }
 
@@ -335,6 +394,7 @@ public final class NeighborList {
     }
 
     private int check(int e) {
+        requireEdges();
         if (e < 0 || e >= count) {
             throw new IndexOutOfBoundsException("edge " + e + " of " + count);
         }
@@ -343,36 +403,37 @@ public final class NeighborList {
 
     /** Copies (length E). */
     public int[] senders() {
-        return Arrays.copyOf(senders, count);
+        return Arrays.copyOf(senders, edgeCount());
     }
 
     public int[] receivers() {
-        return Arrays.copyOf(receivers, count);
+        return Arrays.copyOf(receivers, edgeCount());
     }
 
     /** Integer shifts, 3E. */
     public int[] shifts() {
-        return Arrays.copyOf(shifts, 3 * count);
+        return Arrays.copyOf(shifts, 3 * edgeCount());
     }
 
     /** Cartesian shifts S @ cell, 3E. */
     public double[] shiftVectors() {
         requireVectors();
-        return Arrays.copyOf(shiftVectors, 3 * count);
+        return Arrays.copyOf(shiftVectors, 3 * edgeCount());
     }
 
     /** Distance vectors, 3E. */
     public double[] vectors() {
         requireVectors();
-        return Arrays.copyOf(vectors, 3 * count);
+        return Arrays.copyOf(vectors, 3 * edgeCount());
     }
 
     public double[] distances() {
-        return Arrays.copyOf(distances, count);
+        return Arrays.copyOf(distances, edgeCount());
     }
 
     /** CSR offsets by receiver, length N+1: edges of receiver j are [off[j], off[j+1]). */
     public int[] receiverOffsets() {
+        requireEdges();
         return Arrays.copyOf(offsets, numAtoms() + 1);
     }
 

@@ -256,6 +256,45 @@ class NeighborListTest {
         assertEquals(1 + rebuilds, nl.rebuildCount());
     }
 
+    /**
+     * A candidates-only list (the fast force field's, issue 15 finding 9) rebuilds like a full one,
+     * keeps no per-step edges, and its contact check finds the first candidate closer than a bound
+     * at the current positions, with the distance a full list computes.
+     */
+    @Test
+    void candidatesOnlyKeepsTheCandidatesAndChecksContacts() {
+        Random r = new Random(11);
+        Structure s = cu108(r);
+        double cutoff = 4.2, skin = 0.8;
+        NeighborList full = new NeighborList(cutoff, skin);
+        NeighborList lean = new NeighborList(cutoff, skin).candidatesOnly();
+        full.build(s);
+        lean.build(s);
+        double[] pos = s.positions();
+        for (int step = 0; step < 10; step++) {
+            for (int k = 0; k < pos.length; k++) {
+                pos[k] += 0.05 * r.nextGaussian();
+            }
+            assertEquals(full.update(pos), lean.update(pos), "step " + step);
+            assertEquals(full.numCandidates(), lean.numCandidates());
+            for (int k = 0; k < full.numCandidates(); k++) {
+                assertEquals(full.candidateSendersView()[k], lean.candidateSendersView()[k]);
+                assertEquals(full.candidateReceiversView()[k], lean.candidateReceiversView()[k]);
+            }
+            double min = Double.POSITIVE_INFINITY;
+            for (int e = 0; e < full.numEdges(); e++) {
+                min = Math.min(min, full.distance(e));
+            }
+            assertEquals(-1, lean.closeCandidate(min));
+            int k = lean.closeCandidate(Math.nextUp(min));
+            assertTrue(k >= 0, "step " + step);
+            assertEquals(min, lean.candidateDistance(k), 0.0);
+        }
+        assertThrows(IllegalStateException.class, lean::numEdges);
+        assertThrows(IllegalStateException.class, () -> lean.sender(0));
+        assertThrows(IllegalStateException.class, lean::senders);
+    }
+
     @Test
     void rebuildTriggers() {
         Random r = new Random(5);

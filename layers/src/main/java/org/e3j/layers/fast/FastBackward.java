@@ -92,6 +92,7 @@ final class FastBackward {
             dy[w] = new double[model.shDim];
         }
         allocate();
+        allocateEdges();
         allocateTile();
     }
 
@@ -107,12 +108,16 @@ final class FastBackward {
         gOut = new float[hSize()];
         gExp = new float[ws.nCap * model.maxRegion[FastModel.EXP]];
         gAgg = new float[ws.nCap * model.maxRegion[FastModel.AGG]];
-        dM = new float[ws.eCap * model.mStride];
-        dMlpIn = new float[ws.eCap * model.mlpIn];
-        dr = new double[3 * ws.eCap];
         forces = new double[3 * ws.nCap];
         sendOffsets = new int[ws.nCap + 1];
-        sendEdges = new int[ws.eCap];
+    }
+
+    /** The per-edge buffers, for the workspace's live edges. */
+    void allocateEdges() {
+        dM = new float[ws.liveCap * model.mStride];
+        dMlpIn = new float[ws.liveCap * model.mlpIn];
+        dr = new double[3 * ws.liveCap];
+        sendEdges = new int[ws.liveCap];
     }
 
     void allocateTile() {
@@ -464,12 +469,14 @@ final class FastBackward {
         int ms = model.mStride;
         int kIn = model.mlpIn;
         var radial = model.radial;
+        int[] ci = ws.candIndex;
         for (int k = ws.offsets[r0]; k < ws.offsets[r1]; k++) {
             int s = ws.send[k];
             int r = ws.recv[k];
-            double vx = ws.pos[3 * r] - ws.pos[3 * s] + ws.shift[3 * k];
-            double vy = ws.pos[3 * r + 1] - ws.pos[3 * s + 1] + ws.shift[3 * k + 1];
-            double vz = ws.pos[3 * r + 2] - ws.pos[3 * s + 2] + ws.shift[3 * k + 2];
+            int sk = 3 * (ci == null ? k : ci[k]);
+            double vx = ws.pos[3 * r] - ws.pos[3 * s] + ws.shift[sk];
+            double vy = ws.pos[3 * r + 1] - ws.pos[3 * s + 1] + ws.shift[sk + 1];
+            double vz = ws.pos[3 * r + 2] - ws.pos[3 * s + 2] + ws.shift[sk + 2];
             double d = Math.sqrt(vx * vx + vy * vy + vz * vz);
             model.sh.computeWithJacobian(vx, vy, vz, y, 0, jc, 0);
             double env = radial.envelope(d);
@@ -550,12 +557,14 @@ final class FastBackward {
         double yz = 0;
         double xz = 0;
         double xy = 0;
+        int[] ci = ws.candIndex;
         for (int e = ws.offsets[node0]; e < ws.offsets[node1]; e++) {
             int s = ws.send[e];
             int r = ws.recv[e];
-            double rx = ws.pos[3 * r] - ws.pos[3 * s] + ws.shift[3 * e];
-            double ry = ws.pos[3 * r + 1] - ws.pos[3 * s + 1] + ws.shift[3 * e + 1];
-            double rz = ws.pos[3 * r + 2] - ws.pos[3 * s + 2] + ws.shift[3 * e + 2];
+            int se = 3 * (ci == null ? e : ci[e]);
+            double rx = ws.pos[3 * r] - ws.pos[3 * s] + ws.shift[se];
+            double ry = ws.pos[3 * r + 1] - ws.pos[3 * s + 1] + ws.shift[se + 1];
+            double rz = ws.pos[3 * r + 2] - ws.pos[3 * s + 2] + ws.shift[se + 2];
             double gx = dr[3 * e];
             double gy = dr[3 * e + 1];
             double gz = dr[3 * e + 2];

@@ -40,6 +40,21 @@ public final class FastPotential implements AutoCloseable {
         return new FastPotential(FastModel.compile(ReferenceModel.load(modelFile)), threads);
     }
 
+    /**
+     * Drops, each step, the staged pairs beyond the cutoff before any message work (for graphs staged
+     * with a Verlet skin); results are unchanged. See {@link FastWorkspace#setCutoffFilter}. Call
+     * before {@link #setGraph}.
+     */
+    public FastPotential cutoffFilter(boolean on) {
+        calls.enter();
+        try {
+            ws.setCutoffFilter(on);
+        } finally {
+            calls.exit();
+        }
+        return this;
+    }
+
     public FastWorkspace workspace() {
         return ws;
     }

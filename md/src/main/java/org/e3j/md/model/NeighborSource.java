@@ -24,14 +24,21 @@ final class NeighborSource {
         this(config, skin, true);
     }
 
-    /** {@code vectors} false: a lean list without per-edge Cartesian vectors (the fast engine stages integer shifts). */
-    NeighborSource(ModelConfig config, double skin, boolean vectors) {
+    /**
+     * {@code edges} false: a lean list of skin candidates only, no per-step list of the pairs within
+     * the cutoff (the fast engine stages the candidates' integer shifts and drops the pairs beyond
+     * the cutoff itself).
+     */
+    NeighborSource(ModelConfig config, double skin, boolean edges) {
         this.config = config;
         nl = new NeighborList(config.cutoff, skin);
-        if (!vectors) {
-            nl.withoutVectors();
+        if (!edges) {
+            nl.candidatesOnly();
         }
+        this.edges = edges;
     }
+
+    private final boolean edges;
 
     NeighborList update(AtomsSystem system) {
         double[] pos = system.positions();
@@ -89,15 +96,25 @@ final class NeighborSource {
      * returns a finite but meaningless number, and in MD it means the run has blown up.
      */
     private void checkContacts(AtomsSystem system) {
+        if (!edges) {
+            int k = nl.closeCandidate(Structure.Checks.DEFAULT_MIN_DISTANCE);
+            if (k >= 0) {
+                throw tooClose(system, nl.candidateSendersView()[k], nl.candidateReceiversView()[k],
+                        nl.candidateDistance(k));
+            }
+            return;
+        }
         double[] d = nl.distancesView();
         for (int e = 0, m = nl.numEdges(); e < m; e++) {
             if (d[e] < Structure.Checks.DEFAULT_MIN_DISTANCE) {
-                int i = nl.sender(e);
-                int j = nl.receiver(e);
-                throw new StructureException(String.format("atoms %d (%s) and %d (%s) are %.4f A apart, closer than %.2f A"
-                        + " (coincident atoms, or a simulation that blew up)", i, system.symbol(i), j, system.symbol(j),
-                        d[e], Structure.Checks.DEFAULT_MIN_DISTANCE));
+                throw tooClose(system, nl.sender(e), nl.receiver(e), d[e]);
             }
         }
+    }
+
+    private static StructureException tooClose(AtomsSystem system, int i, int j, double d) {
+        return new StructureException(String.format("atoms %d (%s) and %d (%s) are %.4f A apart, closer than %.2f A"
+                + " (coincident atoms, or a simulation that blew up)", i, system.symbol(i), j, system.symbol(j),
+                d, Structure.Checks.DEFAULT_MIN_DISTANCE));
     }
 }

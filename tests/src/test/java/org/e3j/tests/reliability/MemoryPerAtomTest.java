@@ -17,9 +17,19 @@ import org.junit.jupiter.api.Test;
  * compiled model and the structure excluded). 54.9 KB/atom before the fix (32 000 atoms; the R of
  * every edge was stored for the backward, the neighbour list kept Cartesian vectors per edge and the
  * force field a copy of every Cartesian shift); 28.8 KB/atom after. The bound sits between the two.
+ *
+ * <p>Then (issue 13 item 2 and finding 9 again): the per-edge buffers of the message work are sized
+ * for the pairs within the cutoff (the skin candidates beyond it are dropped each step), the
+ * neighbour list keeps the candidates only, and single evaluations ({@code e3j eval}, which used
+ * the MD skin) use no skin and no headroom. Measured by this test at 4 000 atoms: MD skin 30.9 ->
+ * 18.5 KB/atom; no skin 17.0 -> 13.8 KB/atom (eval: 30.9 -> 13.8). This is what lets 10^6 atoms
+ * evaluate in 24 GB (docs/reliability.md). Both bounds fail on the code before.
  */
 class MemoryPerAtomTest {
-    static final double BOUND_BYTES_PER_ATOM = 40_000;
+    /** MD (1 Å skin): 30.9 KB/atom before the cutoff filter and the lean neighbour list, 18.5 after. */
+    static final double BOUND_BYTES_PER_ATOM = 24_000;
+    /** Single evaluations (no skin): 17.0 KB/atom before, 13.8 after. */
+    static final double SINGLE_EVALUATION_BOUND_BYTES_PER_ATOM = 16_000;
 
     static long retained() {
         for (int i = 0; i < 4; i++) {
@@ -30,17 +40,26 @@ class MemoryPerAtomTest {
 
     @Test
     void energyAndForcesOfALargeCopperCrystalStayBelowTheBoundPerAtom() {
+        check(FastForceField.DEFAULT_SKIN, BOUND_BYTES_PER_ATOM);
+    }
+
+    @Test
+    void singleEvaluationsWithoutSkinNeedLess() {
+        check(0.0, SINGLE_EVALUATION_BOUND_BYTES_PER_ATOM);
+    }
+
+    private static void check(double skin, double bound) {
         FastModel model = FastModel.compile(ReferenceModel.load(Engines.copperModel()));
         AtomsSystem cu = Engines.copper(10, 3); // 4 000 atoms
         ForceResult r = new ForceResult(cu.numAtoms());
         long before = retained();
-        FastForceField ff = new FastForceField(model, 1, FastForceField.DEFAULT_SKIN);
+        FastForceField ff = new FastForceField(model, 1, skin);
         ff.compute(cu, ForceResult.ENERGY | ForceResult.FORCES, r);
         long after = retained();
         double perAtom = (double) (after - before) / cu.numAtoms();
-        System.out.printf("fast force field, %d Cu atoms: %.0f bytes per atom retained (information)%n", cu.numAtoms(),
-                perAtom);
-        assertTrue(perAtom < BOUND_BYTES_PER_ATOM, perAtom + " bytes per atom");
+        System.out.printf("fast force field, skin %.1f A, %d Cu atoms: %.0f bytes per atom retained (information)%n",
+                skin, cu.numAtoms(), perAtom);
+        assertTrue(perAtom < bound, perAtom + " bytes per atom, skin " + skin);
         assertTrue(Double.isFinite(r.energy()));
         ff.close();
     }
