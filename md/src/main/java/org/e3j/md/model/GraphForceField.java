@@ -85,23 +85,7 @@ public final class GraphForceField implements ForceField {
         boolean periodic = system.isPeriodic();
         ReferenceForces.Result r = executor.compute(in, periodic ? system.cell() : null,
                 periodic ? system.pbcView().clone() : null);
-        int n = system.numAtoms();
-        out.prepare(n);
-        out.setEnergy(r.energy()[0]);
-        int available = ForceResult.ENERGY;
-        if (out.wants(ForceResult.FORCES)) {
-            System.arraycopy(r.forces(), 0, out.forces(), 0, 3 * n);
-            available |= ForceResult.FORCES;
-        }
-        if (out.wants(ForceResult.ATOM_ENERGIES)) {
-            System.arraycopy(r.atomEnergies(), 0, out.atomEnergies(), 0, n);
-            available |= ForceResult.ATOM_ENERGIES;
-        }
-        if (out.wants(ForceResult.STRESS) && r.stressValid()[0]) {
-            System.arraycopy(r.stress(), 0, out.stress(), 0, 6);
-            available |= ForceResult.STRESS;
-        }
-        out.markAvailable(available);
+        ReferenceForceField.publish(r, system.numAtoms(), out);
     }
 
     @Override

@@ -64,7 +64,11 @@ public final class ReferenceForceField implements ForceField {
         boolean periodic = system.isPeriodic();
         ReferenceForces.Result r = ReferenceForces.compute(model, in, periodic ? system.cell() : null,
                 periodic ? system.pbcView().clone() : null);
-        int n = system.numAtoms();
+        publish(r, system.numAtoms(), out);
+    }
+
+    /** Copies what {@code out} asked for from a one-graph reference result (shared with {@link GraphForceField}). */
+    static void publish(ReferenceForces.Result r, int n, ForceResult out) {
         out.prepare(n);
         out.setEnergy(r.energy()[0]);
         int available = ForceResult.ENERGY;
