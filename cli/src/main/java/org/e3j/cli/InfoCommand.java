@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.e3j.layers.graph.ModelGraph;
 import org.e3j.layers.io.SafeTensors;
 import org.e3j.layers.model.ModelConfig;
 import org.e3j.layers.model.ReferenceModel;
@@ -28,6 +29,10 @@ public final class InfoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Path path = model != null ? InputFiles.requireReadable(EngineOptions.ROLE, model) : Defaults.bundledModel();
         SafeTensors file = SafeTensors.open(path);
+        if (ModelGraph.isGraphFile(file)) {
+            describeGraph(out, path, file, ModelGraph.load(file)); // validates every node and weight
+            return 0;
+        }
         ReferenceModel m = ReferenceModel.load(file); // validates every tensor against the architecture
         ModelConfig c = m.config;
         long params = 0;
@@ -59,5 +64,36 @@ public final class InfoCommand implements Callable<Integer> {
             out.printf("provenance    %s%n", sb);
         }
         return 0;
+    }
+
+    /** A model graph (format 2): its ops, species, cutoff and size; it has no fixed architecture to print. */
+    private static void describeGraph(PrintWriter out, Path path, SafeTensors file, ModelGraph g) {
+        Map<String, Object> c = file.metadataJson("e3j_config");
+        java.util.Map<String, Integer> ops = new java.util.TreeMap<>();
+        for (ModelGraph.Node n : g.nodes()) {
+            ops.merge(n.op(), 1, Integer::sum);
+        }
+        long params = 0;
+        for (String name : file.names()) {
+            params += file.info(name).elementCount();
+        }
+        out.printf("model         %s%n", path);
+        out.printf("architecture  model graph (format %s v%s): %d nodes%n", c.get("format"), c.get("format_version"),
+                g.nodes().size());
+        StringBuilder sb = new StringBuilder();
+        ops.forEach((op, k) -> sb.append(sb.length() == 0 ? "" : ", ").append(op).append(" x").append(k));
+        out.printf("ops           %s%n", sb);
+        int[] z = g.atomicNumbers();
+        out.printf("species       %s%n", z == null ? "(atomic numbers used as given)" : Arrays.toString(z));
+        out.printf("cutoff        %s A (neighbour list)%s%n", g.neighborCutoff(),
+                g.takesShifts() ? "" : "; takes no periodic shifts (open structures)");
+        out.printf("outputs       %s%n", g.outputs());
+        out.printf("engine        reference only (the fast planner does not compile graphs yet)%n");
+        out.printf("parameters    %,d in %d tensors (%,d bytes of float32)%n", params, file.names().size(), params * 4);
+        if (c.get("provenance") instanceof Map<?, ?> p) {
+            StringBuilder pv = new StringBuilder();
+            p.forEach((k, v) -> pv.append(pv.length() == 0 ? "" : ", ").append(k).append(' ').append(v));
+            out.printf("provenance    %s%n", pv);
+        }
     }
 }

@@ -120,4 +120,14 @@ class GraphModelCliTest {
         assertTrue(r.err().contains("model graphs run on the reference engine for now: --engine reference"), r.err());
         assertTrue(r.err().contains("model.safetensors"), r.err());
     }
+
+    @Test
+    void infoDescribesTheGraphInsteadOfRefusingIt() throws Exception {
+        Run r = e3j("info", MODEL.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("model graph (format e3j-model v2)"), r.out());
+        assertTrue(r.out().contains("tensor_product_uvu x2"), r.out());
+        assertTrue(r.out().contains("species       [29, 13]"), r.out());
+        assertTrue(r.out().contains("reference only"), r.out());
+    }
 }
