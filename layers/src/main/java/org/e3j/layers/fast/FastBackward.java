@@ -430,21 +430,19 @@ final class FastBackward {
     // ------------------------------------------------------------------ sender ranges
 
     /**
-     * dh_sender += M R dAgg_receiver over sender ranges. R is recomputed per tile of senders (their
-     * edges' MLP inputs gathered) rather than stored per edge: 4 * rWidth bytes per edge (192 on the
-     * copper model, the largest per-edge buffer) for one more MLP evaluation per layer.
+     * dh_sender += M R dAgg_receiver over sender ranges. R is read from {@link #rAll} where the edge
+     * pass stored it (within {@link #R_STORE_BYTES}); beyond that budget it is recomputed per tile of
+     * senders (their edges' MLP inputs gathered): 4 * rWidth bytes per edge (192 on the copper model,
+     * the largest per-edge buffer) saved for one more MLP evaluation per layer.
      */
     void senderBackward(int w, LayerPlan lp, int k, int s0, int s1) {
-        int rw = lp.rWidth;
-        int ms = model.mStride;
-        int kIn = model.mlpIn;
-        float[] g = gather[w];
-        float[] r = rTile[w];
-        int cap = ws.tileCap;
         if (rAll != null) {
-            senderBackwardStored(lp, k, s0, s1);
+            senderMessages(lp, k, s0, s1, rAll, -1);
             return;
         }
+        int kIn = model.mlpIn;
+        float[] g = gather[w];
+        int cap = ws.tileCap;
         int next = s0;
         while (next < s1) {
             int t0 = next;
@@ -460,39 +458,29 @@ final class FastBackward {
                 }
                 mlpForward(w, lp, g, 0, q1 - q0);
             }
-            for (int s = t0; s < t1; s++) {
-                for (int q = sendOffsets[s]; q < sendOffsets[s + 1]; q++) {
-                    int e = sendEdges[q];
-                    int rcv = ws.recv[e];
-                    for (SubPath sp : lp.subPaths) {
-                        Block ob = sp.out();
-                        Block ib = sp.in();
-                        Triple t = sp.triple();
-                        kern.edgeMessageBackward(ob.dk(), t.kPtr, t.jIdx, ws.mvals, e * ms + t.mOff, r,
-                                (q - q0) * rw + sp.rCol(), savedH[k], rel(ib) + s * ib.nodeStride(), ib.mulP(), gAgg,
-                                rel(ob) + rcv * ob.nodeStride(), ob.mulP(), ob.mulP(), null, 0, null, 0, gIn,
-                                rel(ib) + s * ib.nodeStride(), ib.mulP());
-                    }
-                }
-            }
+            senderMessages(lp, k, t0, t1, rTile[w], q0);
             next = t1;
         }
     }
 
-    /** {@link #senderBackward} with R read from {@link #rAll} (stored by the edge pass of this layer). */
-    private void senderBackwardStored(LayerPlan lp, int k, int s0, int s1) {
+    /**
+     * The message backward of senders s0..s1 with R rows in {@code r}: row of sender-order position
+     * q - q0 (a recomputed tile), or, with {@code q0 < 0}, row of edge id e (the stored {@link #rAll}).
+     */
+    private void senderMessages(LayerPlan lp, int k, int s0, int s1, float[] r, int q0) {
         int rw = lp.rWidth;
         int ms = model.mStride;
         for (int s = s0; s < s1; s++) {
             for (int q = sendOffsets[s]; q < sendOffsets[s + 1]; q++) {
                 int e = sendEdges[q];
                 int rcv = ws.recv[e];
+                int row = q0 < 0 ? e : q - q0;
                 for (SubPath sp : lp.subPaths) {
                     Block ob = sp.out();
                     Block ib = sp.in();
                     Triple t = sp.triple();
-                    kern.edgeMessageBackward(ob.dk(), t.kPtr, t.jIdx, ws.mvals, e * ms + t.mOff, rAll,
-                            e * rw + sp.rCol(), savedH[k], rel(ib) + s * ib.nodeStride(), ib.mulP(), gAgg,
+                    kern.edgeMessageBackward(ob.dk(), t.kPtr, t.jIdx, ws.mvals, e * ms + t.mOff, r,
+                            row * rw + sp.rCol(), savedH[k], rel(ib) + s * ib.nodeStride(), ib.mulP(), gAgg,
                             rel(ob) + rcv * ob.nodeStride(), ob.mulP(), ob.mulP(), null, 0, null, 0, gIn,
                             rel(ib) + s * ib.nodeStride(), ib.mulP());
                 }
