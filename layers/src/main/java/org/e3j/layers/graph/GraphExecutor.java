@@ -121,6 +121,58 @@ public final class GraphExecutor {
         if (pbc != null && pbc.length != 3 * g) {
             throw new E3jException("pbc has " + pbc.length + " values for " + g + " graphs (need 3 per graph)");
         }
+        Trace trace = trace(in);
+        Object[] values = trace.values();
+        double[][] grads = trace.grads();
+        int posNode = trace.positionsNode();
+        int shiftNode = trace.shiftsNode();
+        GraphOp.Run run = trace.run();
+        int nAtoms = in.numNodes();
+        double[] gPos = posNode >= 0 && grads[posNode] != null ? grads[posNode] : new double[3 * nAtoms];
+        double[] gShift = shiftNode >= 0 && grads[shiftNode] != null ? grads[shiftNode] : new double[3 * in.numEdges()];
+        double[] forces = new double[3 * nAtoms];
+        for (int t = 0; t < forces.length; t++) {
+            forces[t] = -gPos[t];
+        }
+        double[] virial = virial(in, (double[]) run.given.get("shifts"), gPos, gShift);
+        double[] stress = new double[6 * g];
+        boolean[] valid = new boolean[g];
+        for (int k = 0; cells != null && k < g; k++) {
+            boolean periodic = pbc == null || (pbc[3 * k] && pbc[3 * k + 1] && pbc[3 * k + 2]);
+            double volume = Math.abs(det3(cells, 9 * k));
+            if (!periodic || !(volume > 0) || !graph.takesShifts()) {
+                continue;
+            }
+            valid[k] = true;
+            for (int v = 0; v < 6; v++) {
+                stress[6 * k + v] = -virial[9 * k + 3 * VOIGT[v][0] + VOIGT[v][1]] / volume;
+            }
+        }
+        double[] energy = ((double[]) values[energyNode]).clone();
+        double[] atomEnergies = ((double[]) values[atomEnergyNode]).clone();
+        for (double e : energy) {
+            if (!Double.isFinite(e)) {
+                throw new E3jException(graph.source() + ": the energy is not finite");
+            }
+        }
+        for (double f : forces) {
+            if (!Double.isFinite(f)) {
+                throw new E3jException(graph.source() + ": a force is not finite");
+            }
+        }
+        return new ReferenceForces.Result(energy, atomEnergies, forces, virial, stress, valid, gShift);
+    }
+
+    /**
+     * The value and the energy gradient of every node (null where the energy does not depend on it),
+     * from one forward and one reverse pass: what the compute methods use, public so that other
+     * executors (the fast planner's tests) can compare node by node.
+     */
+    public record Trace(Object[] values, double[][] grads, int positionsNode, int shiftsNode, GraphOp.Run run) {}
+
+    /** Forward and reverse pass; see {@link Trace}. */
+    public Trace trace(ModelInput in) {
+        int g = in.numGraphs();
         GraphOp.Run run = run(in);
         List<ModelGraph.Node> nodes = graph.nodes();
         Object[] values = new Object[nodes.size()];
@@ -169,40 +221,7 @@ public final class GraphExecutor {
                 n.compiled().backward(run, args, values[k], grads[k], gIn);
             }
         }
-        int nAtoms = in.numNodes();
-        double[] gPos = posNode >= 0 && grads[posNode] != null ? grads[posNode] : new double[3 * nAtoms];
-        double[] gShift = shiftNode >= 0 && grads[shiftNode] != null ? grads[shiftNode] : new double[3 * in.numEdges()];
-        double[] forces = new double[3 * nAtoms];
-        for (int t = 0; t < forces.length; t++) {
-            forces[t] = -gPos[t];
-        }
-        double[] virial = virial(in, (double[]) run.given.get("shifts"), gPos, gShift);
-        double[] stress = new double[6 * g];
-        boolean[] valid = new boolean[g];
-        for (int k = 0; cells != null && k < g; k++) {
-            boolean periodic = pbc == null || (pbc[3 * k] && pbc[3 * k + 1] && pbc[3 * k + 2]);
-            double volume = Math.abs(det3(cells, 9 * k));
-            if (!periodic || !(volume > 0) || !graph.takesShifts()) {
-                continue;
-            }
-            valid[k] = true;
-            for (int v = 0; v < 6; v++) {
-                stress[6 * k + v] = -virial[9 * k + 3 * VOIGT[v][0] + VOIGT[v][1]] / volume;
-            }
-        }
-        double[] energy = ((double[]) values[energyNode]).clone();
-        double[] atomEnergies = ((double[]) values[atomEnergyNode]).clone();
-        for (double e : energy) {
-            if (!Double.isFinite(e)) {
-                throw new E3jException(graph.source() + ": the energy is not finite");
-            }
-        }
-        for (double f : forces) {
-            if (!Double.isFinite(f)) {
-                throw new E3jException(graph.source() + ": a force is not finite");
-            }
-        }
-        return new ReferenceForces.Result(energy, atomEnergies, forces, virial, stress, valid, gShift);
+        return new Trace(values, grads, posNode, shiftNode, run);
     }
 
     /** {@code -sym(dE/d eps)} per graph: atoms by n_node, edges by their receiver's graph. */

@@ -46,7 +46,7 @@ public abstract class GraphOp {
     }
 
     /** Sizes of one evaluation. */
-    static final class Run {
+    public static final class Run {
         final int nodes;
         final int edges;
         final int[] nNode;

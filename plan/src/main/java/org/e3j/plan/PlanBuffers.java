@@ -1,0 +1,42 @@
+package org.e3j.plan;
+
+/**
+ * The mutable state of one evaluation of a {@link GraphPlan}: a float array per float value slot
+ * (row-major {@code [rows][dim]}, e3nn-jax's layout, chunk by chunk {@code mul x (2l+1)}), an int array
+ * per index slot, a gradient array per slot that needs one, and the edge CSRs the reductions use.
+ * Arrays are sized for a capacity and reused: growing is the only allocation, and only when a
+ * structure is larger than any before.
+ */
+public final class PlanBuffers {
+    /** Rows of the current evaluation. */
+    public int nodes;
+    public int edges;
+    public int graphs;
+
+    /** Float value of each slot (null for int slots and pruned ones). */
+    public final float[][] value;
+    /** Int value of each slot (null for float slots). */
+    public final int[][] index;
+    /** Gradient of each float slot that needs one in the reverse pass, else null. */
+    public final float[][] grad;
+
+    /** Graph of each node, and the first node of each graph ({@code graphs + 1} entries). */
+    public int[] nodeGraph = new int[0];
+    public int[] graphStart = new int[1];
+
+    /** Edges grouped by receiver: edges of atom i are {@code byReceiver[receiverStart[i] .. receiverStart[i+1])}, ascending. */
+    public int[] receiverStart = new int[1];
+    public int[] byReceiver = new int[0];
+    /** Edges grouped by sender, likewise. */
+    public int[] senderStart = new int[1];
+    public int[] bySender = new int[0];
+    /** The senders and receivers of the current edges (also in their index slots). */
+    public int[] senders = new int[0];
+    public int[] receivers = new int[0];
+
+    PlanBuffers(int slots) {
+        value = new float[slots][];
+        index = new int[slots][];
+        grad = new float[slots][];
+    }
+}
