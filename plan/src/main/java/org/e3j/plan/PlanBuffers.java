@@ -34,9 +34,30 @@ public final class PlanBuffers {
     public int[] senders = new int[0];
     public int[] receivers = new int[0];
 
-    PlanBuffers(int slots) {
+    public PlanBuffers(int slots) {
         value = new float[slots][];
         index = new int[slots][];
         grad = new float[slots][];
+    }
+
+    /**
+     * Groups edges by an atom index (a counting sort, stable: ascending edge order within an atom).
+     * {@code start} needs {@code nodes + 1} entries, {@code order} {@code edges}; both are overwritten.
+     */
+    public static void groupEdges(int[] atomOfEdge, int edges, int nodes, int[] start, int[] order) {
+        java.util.Arrays.fill(start, 0, nodes + 1, 0);
+        for (int e = 0; e < edges; e++) {
+            start[atomOfEdge[e] + 1]++;
+        }
+        for (int i = 0; i < nodes; i++) {
+            start[i + 1] += start[i];
+        }
+        for (int e = 0; e < edges; e++) {
+            order[start[atomOfEdge[e]]++] = e;
+        }
+        for (int i = nodes; i > 0; i--) {
+            start[i] = start[i - 1];
+        }
+        start[0] = 0;
     }
 }

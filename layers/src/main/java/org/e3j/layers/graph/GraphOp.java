@@ -29,13 +29,13 @@ public abstract class GraphOp {
     }
 
     /** Computes the output (double[] rows x dim, or int[]). */
-    abstract Object forward(Run run, Object[] in);
+    public abstract Object forward(Run run, Object[] in);
 
     /**
      * Accumulates {@code gOut^T d out / d in_i} into {@code gIn[i]} for every float input with a
      * non-null buffer. Ops whose output is an int (or does not depend on float inputs) do nothing.
      */
-    void backward(Run run, Object[] in, Object outValue, double[] gOut, double[][] gIn) {}
+    public void backward(Run run, Object[] in, Object outValue, double[] gOut, double[][] gIn) {}
 
     public ValueType out() {
         return out;
@@ -51,11 +51,11 @@ public abstract class GraphOp {
         final int edges;
         final int[] nNode;
         /** The model inputs by kind (positions, atomic_numbers, species, senders, receivers, shifts, n_node). */
-        final Map<String, Object> given = new java.util.HashMap<>();
+        public final Map<String, Object> given = new java.util.HashMap<>();
         /** Use the gates' recorded float32 normalisation constants ({@code c_f32}) instead of {@code c_f64}. */
-        boolean float32Constants;
+        public boolean float32Constants;
 
-        Run(int nodes, int edges, int[] nNode) {
+        public Run(int nodes, int edges, int[] nNode) {
             this.nodes = nodes;
             this.edges = edges;
             this.nNode = nNode;

@@ -138,7 +138,7 @@ final class LinearOps {
         }
 
         @Override
-        Object forward(Run run, Object[] in) {
+        public Object forward(Run run, Object[] in) {
             double[] x = rearrange.gather(d(in[0]), dimIn);
             int wIn = rearrange.columns().length;
             int rows = d(in[0]).length / Math.max(1, dimIn);
@@ -170,7 +170,7 @@ final class LinearOps {
         }
 
         @Override
-        void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
+        public void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
             if (gIn[0] == null || dimIn == 0) {
                 return;
             }
@@ -224,7 +224,7 @@ final class LinearOps {
         }
 
         @Override
-        Object forward(Run run, Object[] in) {
+        public Object forward(Run run, Object[] in) {
             double[] x = d(in[0]);
             double[] sc = d(in[1]);
             int rows = sc.length / Math.max(1, n);
@@ -238,7 +238,7 @@ final class LinearOps {
         }
 
         @Override
-        void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
+        public void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
             double[] x = d(in[0]);
             double[] sc = d(in[1]);
             int rows = sc.length / Math.max(1, n);
@@ -273,12 +273,12 @@ final class LinearOps {
         }
 
         @Override
-        Object forward(Run run, Object[] in) {
+        public Object forward(Run run, Object[] in) {
             return rearrange.gather(d(in[0]), dimIn);
         }
 
         @Override
-        void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
+        public void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
             rearrange.scatterAdd(g, gIn[0], dimIn);
         }
     }
@@ -327,14 +327,14 @@ final class LinearOps {
         }
 
         @Override
-        Object forward(Run run, Object[] in) {
+        public Object forward(Run run, Object[] in) {
             int rows = run.rows(out.domain());
             return tp.apply(new IrrepsArray(tp.irreps1(), rows, d(in[0])), new IrrepsArray(tp.irreps2(), rows, d(in[1])))
                     .data();
         }
 
         @Override
-        void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
+        public void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
             int rows = run.rows(out.domain());
             double[][] gr = tp.vjp(new IrrepsArray(tp.irreps1(), rows, d(in[0])),
                     new IrrepsArray(tp.irreps2(), rows, d(in[1])), g);
@@ -428,13 +428,13 @@ final class LinearOps {
         }
 
         @Override
-        Object forward(Run run, Object[] in) {
+        public Object forward(Run run, Object[] in) {
             int rows = run.rows(out.domain());
             return (run.float32Constants ? gate32 : gate).apply(new IrrepsArray(gate.irrepsIn(), rows, d(in[0]))).data();
         }
 
         @Override
-        void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
+        public void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
             int rows = run.rows(out.domain());
             double[] gr = (run.float32Constants ? gate32 : gate).vjp(new IrrepsArray(gate.irrepsIn(), rows, d(in[0])), g);
             for (int t = 0; t < gr.length; t++) {

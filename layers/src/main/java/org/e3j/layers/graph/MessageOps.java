@@ -28,7 +28,7 @@ final class MessageOps {
         }
 
         @Override
-        Object forward(Run run, Object[] in) {
+        public Object forward(Run run, Object[] in) {
             double[] x = d(in[0]);
             int[] idx = i(in[1]);
             double[] o = new double[idx.length * dim];
@@ -39,7 +39,7 @@ final class MessageOps {
         }
 
         @Override
-        void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
+        public void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
             int[] idx = i(in[1]);
             for (int e = 0; e < idx.length; e++) {
                 for (int c = 0; c < dim; c++) {
@@ -87,7 +87,7 @@ final class MessageOps {
         }
 
         @Override
-        Object forward(Run run, Object[] in) {
+        public Object forward(Run run, Object[] in) {
             double[] x = d(in[0]);
             int[] idx = i(in[1]);
             double[] o = new double[run.nodes * dim];
@@ -108,7 +108,7 @@ final class MessageOps {
         }
 
         @Override
-        void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
+        public void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
             int[] idx = i(in[1]);
             double[] f = scale(run, idx);
             for (int e = 0; e < idx.length; e++) {
@@ -155,7 +155,7 @@ final class MessageOps {
         }
 
         @Override
-        Object forward(Run run, Object[] in) {
+        public Object forward(Run run, Object[] in) {
             int rows = run.rows(out.domain());
             double[] o = new double[rows * total];
             int off = 0;
@@ -170,7 +170,7 @@ final class MessageOps {
         }
 
         @Override
-        void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
+        public void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
             int rows = run.rows(out.domain());
             int off = 0;
             for (int k = 0; k < dims.length; k++) {
@@ -203,7 +203,7 @@ final class MessageOps {
         }
 
         @Override
-        Object forward(Run run, Object[] in) {
+        public Object forward(Run run, Object[] in) {
             double[] a = d(in[0]);
             double[] b = d(in[1]);
             double[] o = new double[a.length];
@@ -214,7 +214,7 @@ final class MessageOps {
         }
 
         @Override
-        void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
+        public void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
             for (int k = 0; k < 2; k++) {
                 if (gIn[k] != null) {
                     for (int t = 0; t < g.length; t++) {
@@ -263,7 +263,7 @@ final class MessageOps {
         }
 
         @Override
-        Object forward(Run run, Object[] in) {
+        public Object forward(Run run, Object[] in) {
             double[] x = d(in[0]);
             int[] idx = in.length > 1 ? i(in[1]) : null;
             int rows = run.rows(out.domain());
@@ -283,7 +283,7 @@ final class MessageOps {
         }
 
         @Override
-        void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
+        public void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
             int[] idx = in.length > 1 ? i(in[1]) : null;
             int rows = run.rows(out.domain());
             for (int r = 0; r < rows; r++) {
@@ -313,7 +313,7 @@ final class MessageOps {
         }
 
         @Override
-        Object forward(Run run, Object[] in) {
+        public Object forward(Run run, Object[] in) {
             double[] x = d(in[0]);
             int[] nn = i(in[1]);
             double[] o = new double[nn.length * dim];
@@ -334,7 +334,7 @@ final class MessageOps {
         }
 
         @Override
-        void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
+        public void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
             int[] nn = i(in[1]);
             int a = 0;
             for (int gph = 0; gph < nn.length; gph++) {

@@ -167,7 +167,7 @@ final class MlpOp extends GraphOp {
     }
 
     @Override
-    Object forward(Run run, Object[] in) {
+    public Object forward(Run run, Object[] in) {
         double[] x = d(in[0]);
         int a = sizes[0];
         int rows = x.length / a;
@@ -181,7 +181,7 @@ final class MlpOp extends GraphOp {
     }
 
     @Override
-    void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
+    public void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
         double[] x = d(in[0]);
         int n = sizes.length - 1;
         int a0 = sizes[0];

@@ -77,7 +77,7 @@ final class ScalarOps {
         }
 
         @Override
-        Object forward(Run run, Object[] in) {
+        public Object forward(Run run, Object[] in) {
             Object v = run.given.get(kind);
             if (v == null) {
                 throw new E3jException("node \"" + node + "\": input \"" + kind + "\" not given");
@@ -110,7 +110,7 @@ final class ScalarOps {
         }
 
         @Override
-        Object forward(Run run, Object[] in) {
+        public Object forward(Run run, Object[] in) {
             int[] z = i(in[0]);
             int[] o = new int[z.length];
             for (int a = 0; a < z.length; a++) {
@@ -135,7 +135,7 @@ final class ScalarOps {
         }
 
         @Override
-        Object forward(Run run, Object[] in) {
+        public Object forward(Run run, Object[] in) {
             int[] idx = i(in[0]);
             double[] o = new double[idx.length * n];
             for (int a = 0; a < idx.length; a++) {
@@ -162,7 +162,7 @@ final class ScalarOps {
         }
 
         @Override
-        Object forward(Run run, Object[] in) {
+        public Object forward(Run run, Object[] in) {
             int[] idx = i(in[0]);
             double[] o = new double[idx.length * features];
             for (int a = 0; a < idx.length; a++) {
@@ -204,7 +204,7 @@ final class ScalarOps {
         }
 
         @Override
-        Object forward(Run run, Object[] in) {
+        public Object forward(Run run, Object[] in) {
             double[] p = d(in[0]);
             int[] snd = i(in[1]);
             int[] rcv = i(in[2]);
@@ -220,7 +220,7 @@ final class ScalarOps {
         }
 
         @Override
-        void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
+        public void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
             int[] snd = i(in[1]);
             int[] rcv = i(in[2]);
             for (int e = 0; e < snd.length; e++) {
@@ -249,7 +249,7 @@ final class ScalarOps {
         }
 
         @Override
-        Object forward(Run run, Object[] in) {
+        public Object forward(Run run, Object[] in) {
             double[] v = d(in[0]);
             double[] o = new double[v.length / 3];
             for (int e = 0; e < o.length; e++) {
@@ -259,7 +259,7 @@ final class ScalarOps {
         }
 
         @Override
-        void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
+        public void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
             double[] v = d(in[0]);
             double[] n = d(outValue);
             for (int e = 0; e < n.length; e++) {
@@ -306,7 +306,7 @@ final class ScalarOps {
         }
 
         @Override
-        Object forward(Run run, Object[] in) {
+        public Object forward(Run run, Object[] in) {
             double[] v = d(in[0]);
             int rows = v.length / 3;
             double[] full = new double[sh.dim()];
@@ -321,7 +321,7 @@ final class ScalarOps {
         }
 
         @Override
-        void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
+        public void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
             double[] v = d(in[0]);
             int rows = v.length / 3;
             double[] full = new double[sh.dim()];
@@ -358,7 +358,7 @@ final class ScalarOps {
         abstract void eval(double x, double[] o, int off, double[] dd);
 
         @Override
-        Object forward(Run run, Object[] in) {
+        public Object forward(Run run, Object[] in) {
             double[] x = d(in[0]);
             double[] o = new double[x.length * width];
             for (int e = 0; e < x.length; e++) {
@@ -368,7 +368,7 @@ final class ScalarOps {
         }
 
         @Override
-        void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
+        public void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
             double[] x = d(in[0]);
             double[] tmp = new double[width];
             double[] dd = new double[width];
@@ -555,7 +555,7 @@ final class ScalarOps {
         }
 
         @Override
-        Object forward(Run run, Object[] in) {
+        public Object forward(Run run, Object[] in) {
             double[] a = d(in[0]);
             double[] b = d(in[1]);
             int rows = a.length / wa;
@@ -569,7 +569,7 @@ final class ScalarOps {
         }
 
         @Override
-        void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
+        public void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
             double[] a = d(in[0]);
             double[] b = d(in[1]);
             int rows = a.length / wa;

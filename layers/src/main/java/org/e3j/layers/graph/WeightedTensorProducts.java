@@ -213,7 +213,7 @@ final class WeightedTensorProducts {
         }
 
         @Override
-        Object forward(Run run, Object[] in) {
+        public Object forward(Run run, Object[] in) {
             int rows = run.rows(out.domain());
             double[] o = new double[rows * dOut];
             for (int r = 0; r < rows; r++) {
@@ -223,7 +223,7 @@ final class WeightedTensorProducts {
         }
 
         @Override
-        void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
+        public void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
             int rows = run.rows(out.domain());
             for (int r = 0; r < rows; r++) {
                 backwardRow(paths, d(in[0]), r * d1, d(in[1]), r * d2, d(in[2]), r * nw, g, r * dOut, gIn[0], gIn[1],
@@ -320,7 +320,7 @@ final class WeightedTensorProducts {
         }
 
         @Override
-        Object forward(Run run, Object[] in) {
+        public Object forward(Run run, Object[] in) {
             int rows = run.rows(out.domain());
             double[] a = re1.gather(d(in[0]), dimIn1);
             double[] b = re2.gather(d(in[1]), dimIn2);
@@ -334,7 +334,7 @@ final class WeightedTensorProducts {
         }
 
         @Override
-        void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
+        public void backward(Run run, Object[] in, Object outValue, double[] g, double[][] gIn) {
             int rows = run.rows(out.domain());
             double[] a = re1.gather(d(in[0]), dimIn1);
             double[] b = re2.gather(d(in[1]), dimIn2);
