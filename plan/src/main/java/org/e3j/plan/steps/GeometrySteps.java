@@ -136,6 +136,8 @@ public final class GeometrySteps {
      * and, with shifts, an edge phase into the shifts' gradient.
      */
     static final class RelativeVectors extends Step {
+        private static final Domain[] NODE_THEN_EDGE = {Domain.NODE, Domain.EDGE};
+        private static final Domain[] NODE_ONLY = {Domain.NODE};
         private final boolean negate;
         private final boolean withShifts;
 
@@ -167,7 +169,7 @@ public final class GeometrySteps {
 
         @Override
         public Domain[] backwardPhases() {
-            return withShifts ? new Domain[] {Domain.NODE, Domain.EDGE} : new Domain[] {Domain.NODE};
+            return (withShifts ? NODE_THEN_EDGE : NODE_ONLY).clone();
         }
 
         @Override
