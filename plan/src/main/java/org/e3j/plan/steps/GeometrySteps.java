@@ -149,11 +149,29 @@ public final class GeometrySteps {
 
         @Override
         public void forward(PlanBuffers b, int lo, int hi, float[] scratch) {
-            float[] p = b.value[in[0]];
             int[] snd = b.index[in[1]];
             int[] rcv = b.index[in[2]];
-            float[] sh = withShifts ? b.value[in[3]] : null;
             float[] o = b.value[out];
+            if (in[0] == b.positionsSlot && (!withShifts || in[3] == b.shiftsSlot)) {
+                // the workspace's double positions and shifts: the vector is formed in double and rounded
+                // once, so atoms far from the origin keep their relative precision
+                double[] p = b.positions64;
+                double[] sh = withShifts ? b.shifts64 : null;
+                for (int e = lo; e < hi; e++) {
+                    int r = 3 * rcv[e];
+                    int s = 3 * snd[e];
+                    for (int c = 0; c < 3; c++) {
+                        double v = p[r + c] - p[s + c];
+                        if (sh != null) {
+                            v += sh[3 * e + c];
+                        }
+                        o[3 * e + c] = (float) (negate ? -v : v);
+                    }
+                }
+                return;
+            }
+            float[] p = b.value[in[0]];
+            float[] sh = withShifts ? b.value[in[3]] : null;
             for (int e = lo; e < hi; e++) {
                 int r = 3 * rcv[e];
                 int s = 3 * snd[e];
