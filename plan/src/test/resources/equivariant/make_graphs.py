@@ -57,15 +57,15 @@ def base():
     g.add("h0_edge", "gather", ["h0", "senders"])
     # paths of zero chunks (h0's 1o and 0o) give zero chunks
     g.add("tp0", "tensor_product", ["h0_edge", "sh"], {"filter_ir_out": "0e+1o+2e+3o+1e+0o"})
-    # 1e and 0o (1e x 1o) for the layers after
-    g.add("shsh", "tensor_product", ["sh", "sh"], {"filter_ir_out": "0e+1e+2e+1o+2o"})
-    g.add("tp1", "tensor_product", ["shsh", "sh"], {"filter_ir_out": "0e+0o+1o+1e+2e+2o+3o"})
-    g.add("msg", "concat", ["tp0", "tp1"])
     # simplified before the scatter, as jax-md does: the Java loader keeps zero chunks through scatter_sum,
     # e3nn-jax's scatter_sum drops them, so a scatter of zero chunks gets a different `out` record
-    g.add("msg_simple", "simplify", ["msg"], {"irreps": str(kept(g, "msg", "simplify"))})
-    g.add("agg", "scatter_sum", ["msg_simple", "receivers"], {"divisor": 3.0})
-    linear(g, "h1", "agg", "2x0e+2x1o+2x2e+1x3o+1x1e+1x0o", biases=True)
+    g.add("tp0_simple", "simplify", ["tp0"], {"irreps": str(kept(g, "tp0", "simplify"))})
+    g.add("agg", "scatter_sum", ["tp0_simple", "receivers"], {"divisor": 3.0})
+    # genuinely non-zero 1e (pos x a_u) and 0o ((pos x a_u) . a_v): a product of one vector with itself has none
+    g.add("cross", "tensor_product", ["positions", "agg"], {"filter_ir_out": "0e+1e+2e"})
+    g.add("triple", "tensor_product", ["cross", "agg"], {"filter_ir_out": "0o+1o+1e+2o"})
+    g.add("features", "concat", ["agg", "cross", "triple"])
+    linear(g, "h1", "features", "2x0e+2x1o+2x2e+1x3o+1x1e+1x0o", biases=True)
     # unsorted irreps with zero chunks
     g.add("h", "concat", ["h1", "h0"])
     return g
