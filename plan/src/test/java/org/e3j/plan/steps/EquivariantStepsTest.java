@@ -40,6 +40,7 @@ import org.junit.jupiter.api.TestFactory;
  */
 class EquivariantStepsTest {
     static final double TOL = 1e-5;
+    static final int WARMUP_ROUNDS = 20_000;
     static final Path FIXTURES = Path.of("../tests/fixtures/graph");
     static final Path SYNTHETIC = Path.of("src/test/resources/equivariant");
     static final Set<String> OPS = Set.of("linear", "scale_irreps", "simplify", "tensor_product", "tensor_product_uvu",
@@ -193,6 +194,17 @@ class EquivariantStepsTest {
                         + " bit-identical");
             }
         }
+        // no allocation in forward or backward once compiled (the Vector API kernels box their vectors until
+        // C2 compiles them, so repeat until one round allocates nothing; the buffers are not compared again)
+        var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long allocated = -1;
+        for (int round = 0; round < WARMUP_ROUNDS && allocated != 0; round++) {
+            long before = mx.getCurrentThreadAllocatedBytes();
+            step.forward(b, 0, rows, scratch);
+            step.backward(0, b, 0, rows, scratch);
+            allocated = mx.getCurrentThreadAllocatedBytes() - before;
+        }
+        assertEquals(0, allocated, what + ": bytes allocated by forward + backward after " + WARMUP_ROUNDS + " rounds");
         assertNotNull(step.toString());
         return new double[] {fwd, bwd};
     }
