@@ -5,7 +5,7 @@ Each graph exercises branches of the float32 equivariant steps that the package 
 rearrangement and both normalisations; filtered tensor products of lmax-3 inputs with odd parities
 and zero chunks; uvu with and without weights; an FCTP with rechunked output; gates with other
 activations, 0o gates, scalars only and normalize_act false. Every leaf reaches the energy through
-tensor_product(x, x, "0e") so that every component gets a gradient.
+a linear to one copy per irrep and tensor_product(y, y, "0e"), so that every component gets a gradient.
 
     cd plan/src/test/resources/equivariant && PYTHONPATH=../../../../../python python make_graphs.py
 """
@@ -74,7 +74,11 @@ def base():
 def finish(g, leaves, path):
     total = None
     for k, leaf in enumerate(leaves):
-        sq = g.add(f"{leaf}_sq", "tensor_product", [leaf, leaf], {"filter_ir_out": "0e"})
+        # one copy per irrep first: the squares of a wide value are thousands of scalars, and a readout of
+        # that many terms of both signs cancels so much that float32 keeps only ~5 digits of it
+        one = Irreps([(1, ir) for _, ir in kept(g, leaf, "regroup")])
+        small = linear(g, f"{leaf}_reduced", leaf, one, how="regroup")
+        sq = g.add(f"{leaf}_sq", "tensor_product", [small, small], {"filter_ir_out": "0e"})
         if g._by_name[leaf]["out"]["domain"] == "edge":
             sq = g.add(f"{leaf}_node", "scatter_sum", [sq, "receivers"], {"divisor": 1.0})
         ro = linear(g, f"{leaf}_readout", sq, "1x0e", how="regroup")
