@@ -30,6 +30,17 @@ public final class PlanBuffers {
     /** Edges grouped by sender, likewise. */
     public int[] senderStart = new int[1];
     public int[] bySender = new int[0];
+    /**
+     * The positions and periodic shift vectors in double ({@code [3 nodes]}, {@code [3 edges]}), as given:
+     * edge vectors are formed in double and rounded once, so float32 positions of a large box do not
+     * cost precision (the float32 {@code positions}/{@code shifts} slots hold the rounded copies).
+     */
+    public double[] positions64 = new double[0];
+    public double[] shifts64 = new double[0];
+    /** The slots of the positions and shifts inputs whose double copies these are (-1: none). */
+    public int positionsSlot = -1;
+    public int shiftsSlot = -1;
+
     /** The senders and receivers of the current edges (also in their index slots). */
     public int[] senders = new int[0];
     public int[] receivers = new int[0];

@@ -9,11 +9,11 @@ import org.e3j.engine.irreps.Irreps;
  * {@code gather}, {@code scatter_sum}, {@code scatter_mean}, {@code concat}, {@code add},
  * {@code scale_shift}, {@code sum_over_graphs}, {@code mean_over_graphs}, with reverse passes.
  */
-final class MessageOps {
+public final class MessageOps {
 
     private MessageOps() {}
 
-    static final class Gather extends GraphOp {
+    public static final class Gather extends GraphOp {
         private final int dim;
 
         Gather(Spec s) {
@@ -50,10 +50,20 @@ final class MessageOps {
     }
 
     /** scatter_sum (divisor constant) and scatter_mean (divisor max(1, count)). */
-    static final class Scatter extends GraphOp {
+    public static final class Scatter extends GraphOp {
         private final int dim;
         private final boolean mean;
         private final double divisor;
+
+        /** scatter_mean (divide by max(1, count)) rather than scatter_sum. */
+        public boolean mean() {
+            return mean;
+        }
+
+        /** scatter_sum's constant divisor (1 for scatter_mean). */
+        public double divisor() {
+            return divisor;
+        }
 
         Scatter(Spec s, boolean mean) {
             super(s);
@@ -120,7 +130,7 @@ final class MessageOps {
         }
     }
 
-    static final class Concat extends GraphOp {
+    public static final class Concat extends GraphOp {
         private final int[] dims;
         private final int total;
 
@@ -186,7 +196,7 @@ final class MessageOps {
         }
     }
 
-    static final class Add extends GraphOp {
+    public static final class Add extends GraphOp {
         Add(Spec s) {
             super(s);
             ValueType a = s.floatInput(0);
@@ -225,11 +235,21 @@ final class MessageOps {
         }
     }
 
-    static final class ScaleShift extends GraphOp {
+    public static final class ScaleShift extends GraphOp {
         private final double[] scale;
         private final double[] shift;
         private final int width;
         private final boolean indexed;
+
+        /** The scale (one value, or one per index), or null. */
+        public double[] scale() {
+            return scale == null ? null : scale.clone();
+        }
+
+        /** The shift (one value, or one per index), or null. */
+        public double[] shift() {
+            return shift == null ? null : shift.clone();
+        }
 
         ScaleShift(Spec s) {
             super(s);
@@ -296,9 +316,14 @@ final class MessageOps {
     }
 
     /** Per-structure sum or mean (divisor max(1, n_node)) of a node value. */
-    static final class OverGraphs extends GraphOp {
+    public static final class OverGraphs extends GraphOp {
         private final boolean mean;
         private final int dim;
+
+        /** mean_over_graphs rather than sum_over_graphs. */
+        public boolean mean() {
+            return mean;
+        }
 
         OverGraphs(Spec s, boolean mean) {
             super(s);

@@ -406,6 +406,11 @@ public final class ModelGraph {
         }
     }
 
+    /** The kind of an {@code input} node ("positions", "senders", ...), or null for any other node. */
+    public static String inputKind(Node n) {
+        return n.compiled() instanceof ScalarOps.Input input ? input.kind : null;
+    }
+
     public String source() {
         return source;
     }

@@ -132,7 +132,7 @@ public final class ReferenceModel {
         if (org.e3j.layers.graph.ModelGraph.isGraphFile(file)) {
             // a version-2 model graph has its own loader (layers/graph); only the reference executor runs it
             throw new ModelFormatException(file.source() + ": format_version 2 is a model graph (docs/model-graph.md),"
-                    + " loaded by layers.graph.ModelGraph; model graphs run on the reference engine for now: --engine reference");
+                    + " loaded by layers.graph.ModelGraph and run by the graph planner (plan) or the reference executor");
         }
         ModelConfig config = ModelConfig.parse(file.metadataJson("e3j_config"), file.source());
         for (String key : file.metadata().keySet()) {

@@ -18,10 +18,19 @@ final class NeighborSource {
     private boolean stale;
     private int[] numbers = new int[0];
     private final boolean[] pbc = new boolean[3];
-    private final ModelConfig config;
+    /** Refuses an atom the model has no species for: (atom index, atomic number). */
+    interface SpeciesCheck {
+        void check(int atom, int z);
+    }
+
+    private final SpeciesCheck species;
 
     NeighborSource(ModelConfig config, double skin) {
         this(config, skin, true);
+    }
+
+    NeighborSource(ModelConfig config, double skin, boolean edges) {
+        this(config.cutoff, config::embeddingIndex, skin, edges);
     }
 
     /**
@@ -29,9 +38,9 @@ final class NeighborSource {
      * the cutoff (the fast engine stages the candidates' integer shifts and drops the pairs beyond
      * the cutoff itself).
      */
-    NeighborSource(ModelConfig config, double skin, boolean edges) {
-        this.config = config;
-        nl = new NeighborList(config.cutoff, skin);
+    NeighborSource(double cutoff, SpeciesCheck species, double skin, boolean edges) {
+        this.species = species;
+        nl = new NeighborList(cutoff, skin);
         if (!edges) {
             nl.candidatesOnly();
         }
@@ -67,7 +76,7 @@ final class NeighborSource {
      */
     private void checkSpecies(int[] z) {
         for (int i = 0; i < z.length; i++) {
-            config.embeddingIndex(i, z[i]);
+            species.check(i, z[i]);
         }
     }
 

@@ -1,0 +1,198 @@
+package org.e3j.tests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.e3j.layers.graph.GraphExecutor;
+import org.e3j.layers.graph.ModelGraph;
+import org.e3j.layers.model.ModelInput;
+import org.e3j.md.AtomsSystem;
+import org.e3j.md.ForceResult;
+import org.e3j.md.MdRun;
+import org.e3j.md.Thermo;
+import org.e3j.md.VelocityVerlet;
+import org.e3j.md.model.GraphFastForceField;
+import org.e3j.plan.GraphPlan;
+import org.e3j.plan.GraphPlanner;
+import org.e3j.plan.PlanWorkspace;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The fast graph plan ({@link GraphPlanner}, float32) on every fixture of {@code tests/fixtures/graph/}
+ * (made by nequip-eqx's and jax-md's own apply functions): energy, forces and (periodic) stress within
+ * {@code 1e-5 * max(1, |ref|)} of the package's own float32 output; every node's value and gradient
+ * against the double executor (so a wrong step is named, not only a wrong energy); on larger systems,
+ * bit-identical results at 1 and 2 threads and no allocation per MD step.
+ */
+class GraphPlanParityTest {
+
+    static double[] stress(PlanWorkspace ws, double[] cell) {
+        double[] v = new double[9];
+        ws.virial(0, v, 0);
+        double vol = Math.abs(GraphFixtureParityTest.det(cell));
+        return new double[] {-v[0] / vol, -v[4] / vol, -v[8] / vol, -v[5] / vol, -v[2] / vol, -v[1] / vol};
+    }
+
+    static void evaluate(PlanWorkspace ws, ModelInput in, boolean gradients) {
+        ws.evaluate(in.numNodes(), in.numEdges(), in.positions(), in.numbers(), in.senders(), in.receivers(),
+                in.shifts(), in.nNode(), gradients);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> packageFloat32() throws IOException {
+        List<Path> cases = GraphFixtureParityTest.cases();
+        assertTrue(cases.size() >= 6);
+        return cases.stream().map(dir -> DynamicTest.dynamicTest(dir.getFileName().toString(), () -> {
+            Map<String, Object> exp = GraphFixtureParityTest.expected(dir);
+            ModelGraph graph = ModelGraph.load(dir.resolve("model.safetensors"));
+            ModelInput in = GraphFixtureParityTest.input(exp);
+            double[] cell = GraphFixtureParityTest.cell(exp);
+            try (PlanWorkspace ws = new PlanWorkspace(GraphPlanner.compile(graph), 1)) {
+                evaluate(ws, in, true);
+                double[] f = new double[3 * in.numNodes()];
+                ws.forces(f);
+                double we = GraphFixtureParityTest.worst(new double[] {ws.energy(0)},
+                        new double[] {((Number) exp.get("energy")).doubleValue()}, false);
+                double wf = GraphFixtureParityTest.worst(f, GraphFixtureParityTest.flat(exp.get("forces")), false);
+                double ws6 = 0;
+                if (exp.containsKey("stress")) {
+                    ws6 = GraphFixtureParityTest.worst(stress(ws, cell), GraphFixtureParityTest.flat(exp.get("stress")),
+                            false);
+                }
+                String line = String.format("fast graph plan %-32s vs package float32: energy %.2e forces %.2e stress %.2e",
+                        dir.getFileName(), we, wf, ws6);
+                System.out.println(line);
+                assertTrue(we <= 1e-5 && wf <= 1e-5 && ws6 <= 1e-5, line);
+            }
+        }));
+    }
+
+    /** Every live node's float value and energy gradient against the double executor (float32 constants). */
+    @TestFactory
+    Stream<DynamicTest> nodeByNode() throws IOException {
+        return GraphFixtureParityTest.cases().stream().map(dir -> DynamicTest.dynamicTest(dir.getFileName().toString(),
+                () -> {
+                    Map<String, Object> exp = GraphFixtureParityTest.expected(dir);
+                    ModelGraph graph = ModelGraph.load(dir.resolve("model.safetensors"));
+                    ModelInput in = GraphFixtureParityTest.input(exp);
+                    GraphExecutor.Trace t = new GraphExecutor(graph, true).trace(in);
+                    try (PlanWorkspace ws = new PlanWorkspace(GraphPlanner.compile(graph), 1)) {
+                        evaluate(ws, in, true);
+                        List<ModelGraph.Node> nodes = graph.nodes();
+                        for (int k = 0; k < nodes.size(); k++) {
+                            String name = nodes.get(k).name();
+                            compare(name + " value", ws.valueOf(name), t.values()[k]);
+                            compare(name + " gradient", ws.gradientOf(name), t.grads()[k]);
+                        }
+                    }
+                }));
+    }
+
+    private static void compare(String what, float[] got, Object ref) {
+        if (got == null || !(ref instanceof double[] r)) {
+            return;
+        }
+        double scale = 1;
+        for (double x : r) {
+            scale = Math.max(scale, Math.abs(x));
+        }
+        double worst = 0;
+        for (int k = 0; k < r.length; k++) {
+            worst = Math.max(worst, Math.abs(got[k] - r[k]));
+        }
+        assertTrue(worst <= 1e-5 * scale, what + ": worst difference " + worst + " (scale " + scale + ")");
+    }
+
+    /** An fcc block (a x a x a cubes of 4 atoms), two species alternating, displaced a little at random. */
+    static AtomsSystem fcc(int reps, double a, int[] species, boolean periodic, long seed) {
+        double[][] basis = {{0, 0, 0}, {0.5, 0.5, 0}, {0.5, 0, 0.5}, {0, 0.5, 0.5}};
+        int n = 4 * reps * reps * reps;
+        int[] z = new int[n];
+        double[] pos = new double[3 * n];
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int t = 0;
+        for (int i = 0; i < reps; i++) {
+            for (int j = 0; j < reps; j++) {
+                for (int k = 0; k < reps; k++) {
+                    for (double[] b : basis) {
+                        z[t] = species[t % species.length];
+                        pos[3 * t] = (i + b[0]) * a + 0.05 * rnd.nextGaussian();
+                        pos[3 * t + 1] = (j + b[1]) * a + 0.05 * rnd.nextGaussian();
+                        pos[3 * t + 2] = (k + b[2]) * a + 0.05 * rnd.nextGaussian();
+                        t++;
+                    }
+                }
+            }
+        }
+        double l = reps * a;
+        return periodic
+                ? new AtomsSystem(z, pos, null, null, new double[] {l, 0, 0, 0, l, 0, 0, 0, l}, new boolean[] {true, true, true})
+                : new AtomsSystem(z, pos, null, null, null, new boolean[] {false, false, false});
+    }
+
+    static AtomsSystem systemFor(ModelGraph graph, int reps) {
+        boolean periodic = graph.takesShifts();
+        return fcc(reps, 3.61, graph.atomicNumbers(), periodic, 3);
+    }
+
+    /** 1 and 2 threads give the same bits (energy, forces, stress), on every fixture's model. */
+    @TestFactory
+    Stream<DynamicTest> bitIdenticalAcrossThreads() throws IOException {
+        return GraphFixtureParityTest.cases().stream().map(dir -> DynamicTest.dynamicTest(dir.getFileName().toString(),
+                () -> {
+                    ModelGraph graph = ModelGraph.load(dir.resolve("model.safetensors"));
+                    AtomsSystem s = systemFor(graph, 3);
+                    ForceResult[] r = new ForceResult[2];
+                    for (int threads = 1; threads <= 2; threads++) {
+                        try (GraphFastForceField ff = new GraphFastForceField(graph, threads, 0.5)) {
+                            r[threads - 1] = new ForceResult().request(ForceResult.ALL);
+                            ff.compute(s, r[threads - 1]);
+                        }
+                    }
+                    assertEquals(Double.doubleToLongBits(r[0].energy()), Double.doubleToLongBits(r[1].energy()));
+                    assertArrayEquals(r[0].forcesCopy(), r[1].forcesCopy());
+                    assertArrayEquals(r[0].atomEnergiesCopy(), r[1].atomEnergiesCopy());
+                    assertEquals(r[0].has(ForceResult.STRESS), r[1].has(ForceResult.STRESS));
+                    if (r[0].has(ForceResult.STRESS)) {
+                        assertArrayEquals(r[0].stressCopy(), r[1].stressCopy());
+                    }
+                    System.out.printf("fast graph plan %-32s %d atoms: 1 and 2 threads bit-identical (E = %.6f eV)%n",
+                            dir.getFileName(), s.numAtoms(), r[0].energy());
+                }));
+    }
+
+    /** Steady-state MD steps on an imported model allocate nothing (calling thread and workers). */
+    @TestFactory
+    Stream<DynamicTest> mdStepsAllocateNothing() throws IOException {
+        return Stream.of("nequip_eqx_lmax2_layers2_open", "jax_md_lmax3_layers3_periodic").map(name ->
+                DynamicTest.dynamicTest(name, () -> {
+                    ModelGraph graph = ModelGraph.load(GraphFixtureParityTest.root().resolve(name).resolve("model.safetensors"));
+                    for (int threads = 1; threads <= 2; threads++) {
+                        AtomsSystem s = systemFor(graph, 3);
+                        Thermo.maxwellBoltzmann(s, 300, new SplittableRandom(5), true);
+                        try (GraphFastForceField ff = new GraphFastForceField(graph, threads, 1.0)) {
+                            MdRun run = new MdRun(s, ff, new VelocityVerlet(1.0));
+                            long best = Long.MAX_VALUE;
+                            long until = System.nanoTime() + 90_000_000_000L;
+                            do {
+                                List<Thread> ts = FastAllocationTest.participants();
+                                long before = FastAllocationTest.allocated(ts);
+                                run.run(20);
+                                best = Math.min(best, (FastAllocationTest.allocated(ts) - before) / 20);
+                            } while (best >= 16 && System.nanoTime() < until);
+                            System.out.printf("MD %s %d atoms, %d thread(s): %d bytes per step%n", name, s.numAtoms(),
+                                    threads, best);
+                            assertTrue(best < 16, best + " bytes per MD step with " + threads + " threads");
+                        }
+                    }
+                }));
+    }
+}
