@@ -5,20 +5,21 @@ Each graph exercises branches of the float32 equivariant steps that the package 
 rearrangement and both normalisations; filtered tensor products of lmax-3 inputs with odd parities
 and zero chunks; uvu with and without weights; an FCTP with rechunked output; gates with other
 activations, 0o gates, scalars only and normalize_act false. Every leaf reaches the energy through
-tensor_product(x, x, "0e") so that every component gets a gradient.
+a linear to one copy per irrep and tensor_product(y, y, "0e"), so that every component gets a gradient.
 
     cd plan/src/test/resources/equivariant && PYTHONPATH=../../../../../python python make_graphs.py
 """
 
-import itertools
+import json
 
 import e3nn_jax as e3nn
+import jax
 import numpy as np
 from e3nn_jax import Irreps
 from e3nn_jax.legacy import FunctionalTensorProduct
 
 from e3j_jax.graph.from_nequip_eqx import gate_attrs
-from e3j_jax.graph.model_graph import ModelGraph, write_graph_file
+from e3j_jax.graph.model_graph import ModelGraph, dumps, energy_forces_stress, read_graph_file, write_graph_file
 from e3j_jax.graph.ops import OPS
 
 rng = np.random.default_rng(0)
@@ -74,7 +75,11 @@ def base():
 def finish(g, leaves, path):
     total = None
     for k, leaf in enumerate(leaves):
-        sq = g.add(f"{leaf}_sq", "tensor_product", [leaf, leaf], {"filter_ir_out": "0e"})
+        # one copy per irrep first: the squares of a wide value are thousands of scalars, and a readout of
+        # that many terms of both signs cancels so much that float32 keeps only ~5 digits of it
+        one = Irreps([(1, ir) for _, ir in kept(g, leaf, "regroup")])
+        small = linear(g, f"{leaf}_reduced", leaf, one, how="regroup")
+        sq = g.add(f"{leaf}_sq", "tensor_product", [small, small], {"filter_ir_out": "0e"})
         if g._by_name[leaf]["out"]["domain"] == "edge":
             sq = g.add(f"{leaf}_node", "scatter_sum", [sq, "receivers"], {"divisor": 1.0})
         ro = linear(g, f"{leaf}_readout", sq, "1x0e", how="regroup")
@@ -82,6 +87,45 @@ def finish(g, leaves, path):
     g.add("energy", "sum_over_graphs", [total, "n_node"])
     g.set_outputs(energy="energy", atom_energies=total)
     write_graph_file(path, g, {"package": "e3j plan test", "version": "0"}, species=[1, 8])
+    write_expected(path)
+
+
+def structure(n_node, seed):
+    """H/O atoms in a 3 A box; edges i -> j within a structure for 0 < |i - j| <= 3 (as the Java test)."""
+    r = np.random.default_rng(seed)
+    z, pos, snd, rcv, first = [], [], [], [], 0
+    for c in n_node:
+        for i in range(first, first + c):
+            z.append(int(r.choice([1, 8])))
+            pos.append((3 * r.random(3)).astype(np.float32).astype(np.float64).tolist())
+            for j in range(first, first + c):
+                if i != j and abs(i - j) <= 3:
+                    snd.append(i)
+                    rcv.append(j)
+        first += c
+    return {"atomic_numbers": z, "positions": pos, "senders": snd, "receivers": rcv, "n_node": list(n_node)}
+
+
+def write_expected(path):
+    """Energy and forces of e3nn-jax (the Python interpreter) in float64 on two batches: the reference of
+    the Java double ops (which the float32 steps are tested against) on every variant of these graphs."""
+    graph, _ = read_graph_file(path)
+    cases = []
+    for n_node, seed in (((4, 3), 1), ((11, 2), 2)):
+        s = structure(n_node, seed)
+        out = {"structure": s}
+        for key, x64 in (("float64", True),):
+            with jax.enable_x64(x64):
+                dt = np.float64 if x64 else np.float32
+                inputs = {"positions": np.asarray(s["positions"], dt), "atomic_numbers": np.asarray(s["atomic_numbers"]),
+                          "senders": np.asarray(s["senders"]), "receivers": np.asarray(s["receivers"]),
+                          "n_node": np.asarray(s["n_node"])}
+                r = energy_forces_stress(graph, inputs, dtype=dt)
+                out[key] = {"energy": np.asarray(r["energy"], np.float64).tolist(),
+                            "forces": np.asarray(r["forces"], np.float64).tolist()}
+        cases.append(out)
+    with open(path.replace(".safetensors", ".expected.json"), "w") as f:
+        f.write(dumps(cases) + "\n")
 
 
 def linear_and_tp():

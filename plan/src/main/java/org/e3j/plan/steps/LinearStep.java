@@ -18,8 +18,9 @@ import org.e3j.plan.StepContext;
  * block of rows and each m the step gathers {@code X_m[rows][mulIn]} into scratch, multiplies it by W
  * in one GEMM and adds {@code X_m W} back into the output (the reverse pass does the same with the
  * transposed weights). The gather also applies the input rearrangement (zero chunks dropped, regroup
- * / simplify), so the rearranged input is never materialised. Species-indexed weights
- * ({@code num_indexed_weights}) differ per row and run as per-row loops with the same fma chain.
+ * / simplify), so the rearranged input is never materialised. With species-indexed weights
+ * ({@code num_indexed_weights}) the block's rows are gathered species by species, one GEMM each. A
+ * row's bits do not depend on the block: each element is the GEMM's fma chain over the input channels.
  */
 final class LinearStep extends Step {
     /** Rows per GEMM block (bounds the scratch; per-row results do not depend on it). */
@@ -101,40 +102,37 @@ final class LinearStep extends Step {
         float[] o = b.value[out];
         Arrays.fill(o, lo * outDim, hi * outDim, 0f);
         float[] x = inDim[0] > 0 ? b.value[in[0]] : null;
-        if (indexed > 0) {
-            for (int r = lo; r < hi; r++) {
-                int sp = species(b, r);
-                for (Ins t : ins) {
-                    int wo = sp * t.mulIn * t.mulOut;
-                    for (int m = 0; m < t.dim; m++) {
-                        int ob = r * outDim + t.offOut + m;
-                        for (int w = 0; w < t.mulOut; w++) {
-                            float acc = 0f;
-                            for (int u = 0; u < t.mulIn; u++) {
-                                acc = Math.fma(x[r * inDim[0] + t.src[m * t.mulIn + u]], t.w[wo + u * t.mulOut + w], acc);
-                            }
-                            o[ob + w * t.dim] += acc;
-                        }
-                    }
-                }
-            }
-        } else {
-            int ys = BLOCK * maxMulIn;
-            for (int r0 = lo; r0 < hi; r0 += BLOCK) {
-                int n = Math.min(BLOCK, hi - r0);
-                for (Ins t : ins) {
-                    for (int m = 0; m < t.dim; m++) {
-                        for (int i = 0; i < n; i++) {
-                            int xb = (r0 + i) * inDim[0];
-                            for (int u = 0; u < t.mulIn; u++) {
-                                s[i * t.mulIn + u] = x[xb + t.src[m * t.mulIn + u]];
+        int ys = BLOCK * maxMulIn;
+        int groups = Math.max(1, indexed);
+        for (int r0 = lo; r0 < hi; r0 += BLOCK) {
+            int r1 = Math.min(hi, r0 + BLOCK);
+            for (Ins t : ins) {
+                for (int m = 0; m < t.dim; m++) {
+                    for (int sp = 0; sp < groups; sp++) {
+                        // X_m of the block's rows that use weights sp, one GEMM, added back in the same row order
+                        int n = 0;
+                        for (int r = r0; r < r1; r++) {
+                            if (species(b, r) == sp) {
+                                int xb = r * inDim[0];
+                                for (int u = 0; u < t.mulIn; u++) {
+                                    s[n * t.mulIn + u] = x[xb + t.src[m * t.mulIn + u]];
+                                }
+                                n++;
                             }
                         }
-                        kern.gemm(n, t.mulOut, t.mulIn, s, 0, t.mulIn, t.w, 0, t.mulOut, s, ys, t.mulOut, false);
-                        for (int i = 0; i < n; i++) {
-                            int ob = (r0 + i) * outDim + t.offOut + m;
-                            for (int w = 0; w < t.mulOut; w++) {
-                                o[ob + w * t.dim] += s[ys + i * t.mulOut + w];
+                        if (n == 0) {
+                            continue;
+                        }
+                        kern.gemm(n, t.mulOut, t.mulIn, s, 0, t.mulIn, t.w, sp * t.mulIn * t.mulOut, t.mulOut, s, ys,
+                                t.mulOut, false);
+                        int i = 0;
+                        for (int r = r0; r < r1; r++) {
+                            if (species(b, r) == sp) {
+                                int ob = r * outDim + t.offOut + m;
+                                for (int w = 0; w < t.mulOut; w++) {
+                                    o[ob + w * t.dim] += s[ys + i * t.mulOut + w];
+                                }
+                                i++;
                             }
                         }
                     }
@@ -158,41 +156,37 @@ final class LinearStep extends Step {
             return;
         }
         float[] g = b.grad[out];
-        if (indexed > 0) {
-            for (int r = lo; r < hi; r++) {
-                int sp = species(b, r);
-                for (Ins t : ins) {
-                    int wo = sp * t.mulIn * t.mulOut;
-                    for (int m = 0; m < t.dim; m++) {
-                        int gb = r * outDim + t.offOut + m;
-                        for (int u = 0; u < t.mulIn; u++) {
-                            float acc = 0f;
-                            for (int w = 0; w < t.mulOut; w++) {
-                                acc = Math.fma(g[gb + w * t.dim], t.wT[wo + w * t.mulIn + u], acc);
-                            }
-                            gx[r * inDim[0] + t.src[m * t.mulIn + u]] += acc;
-                        }
-                    }
-                }
-            }
-            return;
-        }
         int ys = BLOCK * maxMulOut;
+        int groups = Math.max(1, indexed);
         for (int r0 = lo; r0 < hi; r0 += BLOCK) {
-            int n = Math.min(BLOCK, hi - r0);
+            int r1 = Math.min(hi, r0 + BLOCK);
             for (Ins t : ins) {
                 for (int m = 0; m < t.dim; m++) {
-                    for (int i = 0; i < n; i++) {
-                        int gb = (r0 + i) * outDim + t.offOut + m;
-                        for (int w = 0; w < t.mulOut; w++) {
-                            s[i * t.mulOut + w] = g[gb + w * t.dim];
+                    for (int sp = 0; sp < groups; sp++) {
+                        int n = 0;
+                        for (int r = r0; r < r1; r++) {
+                            if (species(b, r) == sp) {
+                                int gb = r * outDim + t.offOut + m;
+                                for (int w = 0; w < t.mulOut; w++) {
+                                    s[n * t.mulOut + w] = g[gb + w * t.dim];
+                                }
+                                n++;
+                            }
                         }
-                    }
-                    kern.gemm(n, t.mulIn, t.mulOut, s, 0, t.mulOut, t.wT, 0, t.mulIn, s, ys, t.mulIn, false);
-                    for (int i = 0; i < n; i++) {
-                        int xb = (r0 + i) * inDim[0];
-                        for (int u = 0; u < t.mulIn; u++) {
-                            gx[xb + t.src[m * t.mulIn + u]] += s[ys + i * t.mulIn + u];
+                        if (n == 0) {
+                            continue;
+                        }
+                        kern.gemm(n, t.mulIn, t.mulOut, s, 0, t.mulOut, t.wT, sp * t.mulIn * t.mulOut, t.mulIn, s, ys,
+                                t.mulIn, false);
+                        int i = 0;
+                        for (int r = r0; r < r1; r++) {
+                            if (species(b, r) == sp) {
+                                int xb = r * inDim[0];
+                                for (int u = 0; u < t.mulIn; u++) {
+                                    gx[xb + t.src[m * t.mulIn + u]] += s[ys + i * t.mulIn + u];
+                                }
+                                i++;
+                            }
                         }
                     }
                 }

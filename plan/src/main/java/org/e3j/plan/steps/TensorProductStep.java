@@ -24,6 +24,7 @@ final class TensorProductStep extends Step {
     record Path(int[] col1, int[] col2, int outOffset, int dimOut, int[] ci, int[] cj, int[] ck, float[] coef) {}
 
     private final Path[] paths;
+    private final int maxNnz;
 
     TensorProductStep(StepContext c, TensorProduct tp) {
         super(c);
@@ -50,6 +51,11 @@ final class TensorProductStep extends Step {
             ps.add(sparse(col1, col2, p.outOffset(), p.irOut().dim(), p.cg(), p.alpha()));
         }
         paths = ps.toArray(new Path[0]);
+        int m = 0;
+        for (Path p : paths) {
+            m = Math.max(m, p.coef.length);
+        }
+        maxNnz = m;
     }
 
     /** The path with coefficients {@code (float) (scale * C[i,j,k])}. */
@@ -79,13 +85,18 @@ final class TensorProductStep extends Step {
         for (int r = lo; r < hi; r++) {
             for (Path p : paths) {
                 int mul2 = p.col2.length;
-                for (int u = 0; u < p.col1.length; u++) {
-                    int a0 = r * d1 + p.col1[u];
-                    for (int v = 0; v < mul2; v++) {
-                        int b0 = r * d2 + p.col2[v];
+                int nnz = p.coef.length;
+                for (int v = 0; v < mul2; v++) {
+                    // C x2 of copy v (in e3nn the second input is mostly the harmonics, one copy per l)
+                    int b0 = r * d2 + p.col2[v];
+                    for (int t = 0; t < nnz; t++) {
+                        s[t] = p.coef[t] * x2[b0 + p.cj[t]];
+                    }
+                    for (int u = 0; u < p.col1.length; u++) {
+                        int a0 = r * d1 + p.col1[u];
                         int o3 = r * outDim + p.outOffset + (u * mul2 + v) * p.dimOut;
-                        for (int t = 0; t < p.coef.length; t++) {
-                            o[o3 + p.ck[t]] = Math.fma(p.coef[t] * x1[a0 + p.ci[t]], x2[b0 + p.cj[t]], o[o3 + p.ck[t]]);
+                        for (int t = 0; t < nnz; t++) {
+                            o[o3 + p.ck[t]] = Math.fma(s[t], x1[a0 + p.ci[t]], o[o3 + p.ck[t]]);
                         }
                     }
                 }
@@ -136,7 +147,7 @@ final class TensorProductStep extends Step {
 
     @Override
     public int scratchFloats() {
-        return inDim[0] + inDim[1];
+        return Math.max(inDim[0] + inDim[1], maxNnz);
     }
 
     @Override

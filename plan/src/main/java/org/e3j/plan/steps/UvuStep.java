@@ -21,6 +21,7 @@ final class UvuStep extends Step {
             boolean hasWeight, int[] ci, int[] cj, int[] ck, float[] coef) {}
 
     private final Path[] paths;
+    private final int maxNnz;
 
     UvuStep(StepContext c, WeightedTensorProducts.Uvu op) {
         super(c);
@@ -36,6 +37,11 @@ final class UvuStep extends Step {
                     p.hasWeight(), sp.ci(), sp.cj(), sp.ck(), sp.coef()));
         }
         paths = ps.toArray(new Path[0]);
+        int m = 0;
+        for (Path p : paths) {
+            m = Math.max(m, p.coef.length);
+        }
+        maxNnz = m;
     }
 
     @Override
@@ -50,15 +56,19 @@ final class UvuStep extends Step {
         Arrays.fill(o, lo * outDim, hi * outDim, 0f);
         for (int r = lo; r < hi; r++) {
             for (Path p : paths) {
-                for (int u = 0; u < p.mul1; u++) {
-                    int a0 = r * d1 + p.off1 + u * p.d1;
-                    int o3 = r * outDim + p.offOut + u * p.dOut;
-                    for (int v = 0; v < p.mul2; v++) {
-                        int b0 = r * d2 + p.off2 + v * p.d2;
+                int nnz = p.coef.length;
+                // v outer: C x2 of copy v once; each out[u, k] still sums v ascending, then t
+                for (int v = 0; v < p.mul2; v++) {
+                    int b0 = r * d2 + p.off2 + v * p.d2;
+                    for (int t = 0; t < nnz; t++) {
+                        s[t] = p.coef[t] * x2[b0 + p.cj[t]];
+                    }
+                    for (int u = 0; u < p.mul1; u++) {
+                        int a0 = r * d1 + p.off1 + u * p.d1;
+                        int o3 = r * outDim + p.offOut + u * p.dOut;
                         float w = p.hasWeight ? wt[r * nw + p.wOff + u * p.mul2 + v] : 1f;
-                        for (int t = 0; t < p.coef.length; t++) {
-                            float prod = p.coef[t] * x1[a0 + p.ci[t]] * x2[b0 + p.cj[t]];
-                            o[o3 + p.ck[t]] = Math.fma(w, prod, o[o3 + p.ck[t]]);
+                        for (int t = 0; t < nnz; t++) {
+                            o[o3 + p.ck[t]] = Math.fma(w, s[t] * x1[a0 + p.ci[t]], o[o3 + p.ck[t]]);
                         }
                     }
                 }
@@ -126,7 +136,7 @@ final class UvuStep extends Step {
 
     @Override
     public int scratchFloats() {
-        return inDim[0] + inDim[1] + inDim[2];
+        return Math.max(inDim[0] + inDim[1] + inDim[2], maxNnz);
     }
 
     @Override
