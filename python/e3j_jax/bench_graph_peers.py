@@ -35,6 +35,9 @@ made, saved, exported and timed with each package's OWN code.
     compares e3j's ``eval`` output (OUT_DIR/eval-<package>-<case>.xyz) with the package's energy and
     forces: |dE| <= 1e-5 max(1, |E|) (the issue's tolerance) or exit 1 naming the pair.
 
+``python -m e3j_jax.bench_graph_peers structures OUT_DIR`` writes perf's M and C as extended XYZ;
+``... parse-bench --package P --case C --threads T < BENCH_OUTPUT`` turns ``e3j bench``'s text into a JSON line.
+
 ``python -m e3j_jax.bench_graph_peers summary WORK OUT_DIR``
     the table: package and e3j min / median µs, ratios package / e3j (how many times e3j is faster).
 """
@@ -78,6 +81,18 @@ def _case_atoms(root: str, name: str):
     atoms = Atoms(numbers=np.asarray(t["input/numbers"]), positions=np.asarray(t["input/positions"], np.float64),
                   cell=np.asarray(t["input/cell"], np.float64).reshape(3, 3) if pbc else None, pbc=pbc)
     return atoms, int(np.asarray(t["input/n_edge"]).sum())
+
+
+def write_case_xyz(root: str, out_dir: str, cases=("M", "C")) -> None:
+    """perf/models/case_<name>.safetensors as extended XYZ (OUT_DIR/<name>.xyz), for ``e3j bench -s``."""
+    from ase.io import write as ase_write
+
+    os.makedirs(out_dir, exist_ok=True)
+    for name in cases:
+        atoms, _ = _case_atoms(root, name)
+        tmp = os.path.join(out_dir, f".{name}.xyz.tmp")
+        ase_write(tmp, atoms, format="extxyz")
+        os.replace(tmp, os.path.join(out_dir, f"{name}.xyz"))
 
 
 def open_copper_cluster(n_atoms: int = 256, a: float = 3.61, seed: int = 4):
@@ -444,11 +459,17 @@ def main(argv=None) -> int:
     s = sub.add_parser("summary", help="the table")
     s.add_argument("work")
     s.add_argument("out")
+    x = sub.add_parser("structures", help="perf's cases M and C as extended XYZ into OUT_DIR")
+    x.add_argument("out")
+    x.add_argument("--root", default=os.path.join(os.path.dirname(__file__), "..", ".."), help="the e3j repository")
     pj = sub.add_parser("parse-bench", help="JSON line of an e3j bench output (stdin)")
-    pj.add_argument("--package", required=True)
-    pj.add_argument("--case", required=True)
-    pj.add_argument("--threads", type=int, required=True)
+    pj.add_argument("--package")
+    pj.add_argument("--case")
+    pj.add_argument("--threads", type=int)
     pj.add_argument("--engine", default="fast")
+    pj.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="extra fields of the JSON line")
+    pj.add_argument("--allow-error", action="store_true",
+                    help="a failed bench (no latency line) gives a row with its last output line as 'error', status 0")
     a = ap.parse_args(argv)
     if a.cmd == "prepare":
         prepare(a.work, os.path.abspath(a.root), a.seed)
@@ -458,11 +479,25 @@ def main(argv=None) -> int:
         return check(a.work, a.out)
     elif a.cmd == "summary":
         summary(a.work, a.out)
+    elif a.cmd == "structures":
+        write_case_xyz(os.path.abspath(a.root), a.out)
     else:
         text = sys.stdin.read()
-        mn, med, e = parse_e3j_bench(text)
-        print(json.dumps(dict(package=a.package, case=a.case, threads=a.threads, engine=a.engine, min_us=mn,
-                              median_us=med, energy=e)))
+        row = {k: v for k, v in dict(package=a.package, case=a.case, threads=a.threads, engine=a.engine).items()
+               if v is not None}
+        for kv in a.set:
+            k, _, v = kv.partition("=")
+            row[k] = int(v) if v.lstrip("-").isdigit() else v
+        try:
+            mn, med, e = parse_e3j_bench(text)
+            row.update(min_us=mn, median_us=med, energy=e)
+        except ValueError as err:
+            lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("WARNING")]
+            if not a.allow_error:
+                print(f"bench_graph_peers parse-bench: {err}: {lines[-1] if lines else '(empty output)'}", file=sys.stderr)
+                return 1
+            row.update(min_us=None, median_us=None, energy=None, error=lines[-1] if lines else "(empty output)")
+        print(json.dumps(row))
     return 0
 
 
