@@ -212,7 +212,7 @@ def prepare(work: str, root: str, seed: int) -> None:
     model, config = make_nequip_eqx(seed)
     src = os.path.join(work, "nequip-eqx.eqx")
     save_model(src, model, config)
-    export_nequip_eqx_file(src, os.path.join(work, "nequip-eqx.safetensors"))
+    exported = {"nequip-eqx": export_nequip_eqx_file(src, os.path.join(work, "nequip-eqx.safetensors"))}
 
     cfg, params = make_jax_md(seed)
     pfile, cfile = os.path.join(work, "jax-md.msgpack"), os.path.join(work, "jax-md.json")
@@ -220,14 +220,18 @@ def prepare(work: str, root: str, seed: int) -> None:
         f.write(flax.serialization.to_bytes(params))
     with open(cfile, "w") as f:
         json.dump(cfg, f)
-    export_jax_md_files(pfile, cfile, list(SPECIES_Z), os.path.join(work, "jax-md.safetensors"))
+    exported["jax-md"] = export_jax_md_files(pfile, cfile, list(SPECIES_Z), os.path.join(work, "jax-md.safetensors"))
 
     plan = {"pairs": [list(p) for p in PLAN], "structures": info, "species": list(SPECIES_Z),
-            "nequip_eqx_config": config, "jax_md_config": cfg, "seed": seed}
+            "nequip_eqx_config": config, "jax_md_config": cfg, "seed": seed,
+            "param_count": {k: v["param_count"] for k, v in exported.items()},
+            "graph_nodes": {k: len(v["graph"]["nodes"]) for k, v in exported.items()}}
     tmp = os.path.join(work, ".plan.json.tmp")
     with open(tmp, "w") as f:
         json.dump(plan, f, indent=1)
     os.replace(tmp, os.path.join(work, "plan.json"))
+    for k in exported:
+        print(f"{k}: {plan['param_count'][k]} parameters, {plan['graph_nodes'][k]} graph nodes", file=sys.stderr)
     for name, i in info.items():
         print(f"{name}: {i['atoms']} atoms, {i['edges']} edges ({i['edges_per_atom']:.1f} per atom), "
               f"{'periodic' if i['periodic'] else 'open'}", file=sys.stderr)
