@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A model graph (format version 2, a jax-md NequIP exported by {@code e3j_jax.graph}) through the
  * {@code e3j} command as a user runs it: {@code eval --engine reference} writes what the API computes
  * and what the package computes (float32 tolerance); {@code md --engine reference}
- * runs; the default fast engine refuses the file with one line.
+ * runs; the default fast engine (the graph planner) writes the package's numbers too, and runs MD.
  */
 class GraphModelCliTest {
     static final Path CASE = Path.of("../tests/fixtures/graph/jax_md_lmax2_layers2_periodic").toAbsolutePath();
@@ -113,12 +113,27 @@ class GraphModelCliTest {
     }
 
     @Test
-    void theFastEngineRefusesAGraphWithOneLine() throws Exception {
-        Run r = e3j("eval", xyz.toString(), "-o", dir.resolve("fast.xyz").toString(), "--model", MODEL.toString());
-        assertEquals(1, r.status(), r.err());
-        assertEquals(1, r.err().strip().lines().count(), r.err());
-        assertTrue(r.err().contains("model graphs run on the reference engine for now: --engine reference"), r.err());
-        assertTrue(r.err().contains("model.safetensors"), r.err());
+    void theFastEngineRunsTheGraphWithThePackagesNumbers() throws Exception {
+        Path out = dir.resolve("fast.xyz");
+        Run r = e3j("eval", xyz.toString(), "-o", out.toString(), "--model", MODEL.toString());
+        assertEquals(0, r.status(), r.err());
+        Frame f = ExtXyz.read(out).get(0);
+        double worst = rel(f.energy(), ((Number) expected.get("energy")).doubleValue());
+        double[] forces = flat(expected.get("forces"));
+        double[] stress = flat(expected.get("stress"));
+        for (int k = 0; k < forces.length; k++) {
+            worst = Math.max(worst, rel(f.forces()[k], forces[k]));
+        }
+        for (int k = 0; k < 6; k++) {
+            worst = Math.max(worst, rel(f.stress()[k], stress[k]));
+        }
+        System.out.printf("e3j eval (fast engine) on a jax-md graph: worst error vs the package (float32) %.2e%n", worst);
+        assertTrue(worst <= 1e-5, "worst " + worst);
+        Path traj = dir.resolve("fast-traj.xyz");
+        Run md = e3j("md", "--model", MODEL.toString(), "-s", xyz.toString(), "--steps", "4", "--every", "2",
+                "--timestep", "1", "-o", traj.toString(), "--quiet");
+        assertEquals(0, md.status(), md.err());
+        assertEquals(3, ExtXyz.read(traj).size());
     }
 
     @Test

@@ -37,6 +37,9 @@ public final class PlanBuffers {
      */
     public double[] positions64 = new double[0];
     public double[] shifts64 = new double[0];
+    /** The slots of the positions and shifts inputs whose double copies these are (-1: none). */
+    public int positionsSlot = -1;
+    public int shiftsSlot = -1;
 
     /** The senders and receivers of the current edges (also in their index slots). */
     public int[] senders = new int[0];

@@ -32,6 +32,8 @@ public final class PlanWorkspace implements AutoCloseable {
     private final int[] zToSpecies;
     private final SingleCaller calls = new SingleCaller("graph plan workspace");
     private final Phase phase = new Phase();
+    /** The reverse steps' phase domains, asked once (a step may build the array on each call). */
+    private final Step.Domain[][] phases;
 
     private int nodeCap = -1;
     private int edgeCap = -1;
@@ -45,6 +47,12 @@ public final class PlanWorkspace implements AutoCloseable {
         this.b = new PlanBuffers(plan.types.length);
         this.pool = new WorkerPool(threads);
         this.scratch = new float[threads][plan.scratchFloats];
+        this.b.positionsSlot = plan.positions;
+        this.b.shiftsSlot = plan.shifts;
+        this.phases = new Step.Domain[plan.reverse.length][];
+        for (int t = 0; t < phases.length; t++) {
+            phases[t] = plan.reverse[t].backwardPhases().clone();
+        }
         int[] species = plan.graph.species();
         int maxZ = 0;
         if (species != null) {
@@ -198,10 +206,10 @@ public final class PlanWorkspace implements AutoCloseable {
             return; // the energy does not depend on the geometry: zero forces
         }
         Arrays.fill(seed, 0, b.graphs, 1f);
-        for (Step s : plan.reverse) {
-            Step.Domain[] phases = s.backwardPhases();
-            for (int p = 0; p < phases.length; p++) {
-                run(s, p, Step.rows(b, phases[p]));
+        for (int t = 0; t < plan.reverse.length; t++) {
+            Step.Domain[] ph = phases[t];
+            for (int p = 0; p < ph.length; p++) {
+                run(plan.reverse[t], p, Step.rows(b, ph[p]));
             }
         }
         Arrays.fill(virial, 0, 9 * b.graphs, 0.0);

@@ -15,7 +15,7 @@ import org.e3j.engine.ops.TensorProduct;
  * {@code linear}, {@code scale_irreps}, {@code simplify}, {@code tensor_product} (the engine's
  * TensorProduct) and {@code gate} (the engine's Gate), each with its reverse pass.
  */
-final class LinearOps {
+public final class LinearOps {
 
     private LinearOps() {}
 
@@ -44,8 +44,9 @@ final class LinearOps {
         return live;
     }
 
-    static final class Linear extends GraphOp {
-        private record Ins(int iIn, int iOut, int mulIn, int mulOut, int dim, int offIn, int offOut, double pw,
+    public static final class Linear extends GraphOp {
+        /** One instruction (or, with {@code iIn == -1}, one bias): weights {@code [index][mulIn][mulOut]} (or {@code [index][mulOut]}), path weight not folded in. */
+        public record Ins(int iIn, int iOut, int mulIn, int mulOut, int dim, int offIn, int offOut, double pw,
                 double[] w) {}
 
         private final Rearrange rearrange;
@@ -125,6 +126,26 @@ final class LinearOps {
             out = ValueType.floats(x.domain(), irOut, zero);
         }
 
+        /** The input rearrangement (zero chunks dropped, regroup / simplify / none); its result is irreps_in. */
+        public Rearrange rearrange() {
+            return rearrange;
+        }
+
+        /** S for species-indexed weights (the second input picks the row's weights), or null. */
+        public Integer numIndexedWeights() {
+            return indexed;
+        }
+
+        /** The instructions in e3nn-jax's order (offsets into the rearranged input and the output). Read only. */
+        public List<Ins> instructions() {
+            return java.util.Collections.unmodifiableList(ins);
+        }
+
+        /** The biases of the 0e output chunks. Read only. */
+        public List<Ins> biases() {
+            return java.util.Collections.unmodifiableList(biases);
+        }
+
         private int rowIndex(Object[] in, int r) {
             if (indexed == null) {
                 return 0;
@@ -196,7 +217,7 @@ final class LinearOps {
         }
     }
 
-    static final class ScaleIrreps extends GraphOp {
+    public static final class ScaleIrreps extends GraphOp {
         private final int[] copyOfColumn;
         private final int dim;
         private final int n;
@@ -256,7 +277,7 @@ final class LinearOps {
         }
     }
 
-    static final class Simplify extends GraphOp {
+    public static final class Simplify extends GraphOp {
         private final Rearrange rearrange;
         private final int dimIn;
 
@@ -284,7 +305,7 @@ final class LinearOps {
     }
 
     /** e3nn {@code tensor_product(a, b, filter_ir_out)}: the engine's TensorProduct ("component"). */
-    static final class Product extends GraphOp {
+    public static final class Product extends GraphOp {
         private final TensorProduct tp;
 
         Product(Spec s) {
@@ -318,6 +339,11 @@ final class LinearOps {
             out = ValueType.floats(a.domain(), tp.irrepsOut(), zeroFromColumns(tp.irrepsOut(), live));
         }
 
+        /** The engine's product (paths, regrouping, normalisation). */
+        public TensorProduct tensorProduct() {
+            return tp;
+        }
+
         private static boolean[] permute(boolean[] live, int[] columns) {
             boolean[] o = new boolean[columns.length];
             for (int c = 0; c < columns.length; c++) {
@@ -349,7 +375,7 @@ final class LinearOps {
     }
 
     /** e3nn {@code gate}: the engine's Gate with the graph's activations and constants. */
-    static final class GateOp extends GraphOp {
+    public static final class GateOp extends GraphOp {
         private final Gate gate;
         /** The same gate with the recorded {@code c_f32} constants (float32 semantics), or {@code gate}. */
         private final Gate gate32;
@@ -404,6 +430,11 @@ final class LinearOps {
                 throw s.error(e.getMessage());
             }
             out = ValueType.floats(x.domain(), gate.irrepsOut());
+        }
+
+        /** The gate with the float32 constants ({@code c_f32}; the float64 ones when the file records none). */
+        public Gate gate32() {
+            return gate32;
         }
 
         private static java.util.Set<String> constantNames(Map<?, ?> m) {

@@ -10,7 +10,7 @@ import org.e3j.engine.irreps.Irreps;
  * {@code mlp} (docs/model-graph.md §3): dense layers with optional bias; between layers an optional
  * LayerNorm then the (unnormalised) activation. The reverse pass recomputes the forward per row.
  */
-final class MlpOp extends GraphOp {
+public final class MlpOp extends GraphOp {
     private final int[] sizes;
     private final double[][] kernel;
     private final double[][] bias;
@@ -85,6 +85,48 @@ final class MlpOp extends GraphOp {
             throw s.error("input " + x.irreps() + " is not " + sizes[0] + " scalars (sizes[0])");
         }
         out = ValueType.floats(x.domain(), Irreps.parse(sizes[n] + "x0e"));
+    }
+
+    /** {@code [K, h1, ..., out]}, a copy. */
+    public int[] sizes() {
+        return sizes.clone();
+    }
+
+    /** Layer k's kernel, row-major [sizes[k]][sizes[k+1]] (a copy). */
+    public double[] kernel(int k) {
+        return kernel[k].clone();
+    }
+
+    /** Layer k's bias [sizes[k+1]], or null without use_bias. */
+    public double[] bias(int k) {
+        return bias[k] == null ? null : bias[k].clone();
+    }
+
+    /** Whether hidden layers have a LayerNorm before the activation. */
+    public boolean layerNorm() {
+        return layerNorm;
+    }
+
+    public double epsilon() {
+        return epsilon;
+    }
+
+    public boolean fastVariance() {
+        return fastVariance;
+    }
+
+    /** The LayerNorm scale after hidden layer k, or null (no LayerNorm or use_scale false). */
+    public double[] layerNormScale(int k) {
+        return lnScale[k] == null ? null : lnScale[k].clone();
+    }
+
+    /** The LayerNorm bias after hidden layer k, or null. */
+    public double[] layerNormBias(int k) {
+        return lnBias[k] == null ? null : lnBias[k].clone();
+    }
+
+    public ScalarOps.Act activation() {
+        return act;
     }
 
     private static boolean flag(Spec s, Map<?, ?> m, String key) {

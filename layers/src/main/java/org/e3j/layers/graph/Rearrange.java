@@ -8,11 +8,13 @@ import org.e3j.engine.irreps.MulIrrep;
 /**
  * A column selection that turns a value into a rearranged one: drop its known-zero chunks, then
  * {@code regroup} (stable sort by irrep + merge), {@code simplify} (merge adjacent equal irreps) or
- * {@code none}. Merging does not move numbers, so the whole rearrangement is a gather of columns.
+ * {@code none}. Merging does not move numbers, so the whole rearrangement is a gather of columns:
+ * rearranged column c is column {@code columns[c]} of the input (do not modify the array).
  */
-record Rearrange(Irreps irreps, int[] columns) {
+public record Rearrange(Irreps irreps, int[] columns) {
 
-    static Rearrange of(ValueType in, String how) {
+    /** The rearrangement {@code how} ({@code regroup}, {@code simplify}, {@code none}) of a value of type {@code in}. */
+    public static Rearrange of(ValueType in, String how) {
         List<MulIrrep> kept = new ArrayList<>();
         List<Integer> chunkIndex = new ArrayList<>();
         for (int c = 0; c < in.irreps().size(); c++) {

@@ -10,7 +10,7 @@ import org.e3j.engine.so3.SphericalHarmonics;
  * Inputs, edge geometry, radial bases, envelopes, scalar products, MLPs, Embed and one-hot
  * (docs/model-graph.md §3), each with its reverse pass.
  */
-final class ScalarOps {
+public final class ScalarOps {
 
     private ScalarOps() {}
 
@@ -24,7 +24,7 @@ final class ScalarOps {
             "n_node", new String[] {"graph", null});
 
     /** The activations of §3 with their exact derivatives. */
-    enum Act {
+    public enum Act {
         SILU, TANH, SIGMOID, GELU_TANH, SOFT_ODD, RELU, IDENTITY;
 
         static Act parse(GraphOp.Spec spec, String key) {
@@ -86,7 +86,7 @@ final class ScalarOps {
         }
     }
 
-    static final class SpeciesFromZ extends GraphOp {
+    public static final class SpeciesFromZ extends GraphOp {
         final int[] table;
         final List<Object> zs;
 
@@ -109,6 +109,16 @@ final class ScalarOps {
             out = ValueType.ints(s.in.get(0).domain());
         }
 
+        /** Species index of each atomic number 0..199, -1 where the model has none (a copy). */
+        public int[] table() {
+            return table.clone();
+        }
+
+        /** The model's atomic numbers, in species order (for messages). */
+        public List<Object> atomicNumbers() {
+            return zs;
+        }
+
         @Override
         public Object forward(Run run, Object[] in) {
             int[] z = i(in[0]);
@@ -125,13 +135,17 @@ final class ScalarOps {
         }
     }
 
-    static final class OneHot extends GraphOp {
+    public static final class OneHot extends GraphOp {
         final int n;
 
         OneHot(Spec s) {
             super(s);
             n = s.integer("num_classes", 1);
             out = ValueType.floats(s.intInput(0).domain(), Irreps.parse(n + "x0e"));
+        }
+
+        public int numClasses() {
+            return n;
         }
 
         @Override
@@ -148,7 +162,7 @@ final class ScalarOps {
         }
     }
 
-    static final class Embed extends GraphOp {
+    public static final class Embed extends GraphOp {
         final int num;
         final int features;
         final double[] table;
@@ -159,6 +173,19 @@ final class ScalarOps {
             features = s.integer("features", 1);
             table = s.weight("embedding", num, features);
             out = ValueType.floats(s.intInput(0).domain(), Irreps.parse(features + "x0e"));
+        }
+
+        public int numEmbeddings() {
+            return num;
+        }
+
+        public int features() {
+            return features;
+        }
+
+        /** The embedding table [num_embeddings][features] (a copy). */
+        public double[] table() {
+            return table.clone();
         }
 
         @Override
@@ -177,7 +204,7 @@ final class ScalarOps {
 
     // -- edge geometry -----------------------------------------------------------------------------
 
-    static final class RelativeVectors extends GraphOp {
+    public static final class RelativeVectors extends GraphOp {
         final double sign;
         final boolean withShifts;
 
@@ -201,6 +228,16 @@ final class ScalarOps {
                 }
             }
             out = ValueType.floats("edge", Irreps.parse("1x1o"));
+        }
+
+        /** +1 for receiver_minus_sender, -1 for sender_minus_receiver. */
+        public double sign() {
+            return sign;
+        }
+
+        /** Whether the node has the shifts input (input 3). */
+        public boolean withShifts() {
+            return withShifts;
         }
 
         @Override
@@ -238,7 +275,7 @@ final class ScalarOps {
         }
     }
 
-    static final class Norm extends GraphOp {
+    public static final class Norm extends GraphOp {
         Norm(Spec s) {
             super(s);
             ValueType v = s.floatInput(0);
@@ -272,7 +309,7 @@ final class ScalarOps {
         }
     }
 
-    static final class Harmonics extends GraphOp {
+    public static final class Harmonics extends GraphOp {
         final SphericalHarmonics sh;
         final int[] columns;
 
@@ -303,6 +340,16 @@ final class ScalarOps {
                 }
             }
             out = ValueType.floats(v.domain(), irreps);
+        }
+
+        /** The harmonics Y^0..Y^lmax this node evaluates (lmax, normalization, normalize). */
+        public SphericalHarmonics harmonics() {
+            return sh;
+        }
+
+        /** Output column c is component {@code columns[c]} (= l*l + l + m) of Y^0..Y^lmax (a copy). */
+        public int[] columns() {
+            return columns.clone();
         }
 
         @Override
@@ -383,7 +430,7 @@ final class ScalarOps {
         }
     }
 
-    static final class Bessel extends Radial {
+    public static final class Bessel extends Radial {
         final double cutoff;
         final double prefactor;
         final double[] freq;
@@ -417,6 +464,33 @@ final class ScalarOps {
             }
         }
 
+        public int numBasis() {
+            return width;
+        }
+
+        public double cutoff() {
+            return cutoff;
+        }
+
+        public double prefactor() {
+            return prefactor;
+        }
+
+        /** The frequencies f_n (n*pi, or the file's trainable ones; a copy). */
+        public double[] frequencies() {
+            return freq.clone();
+        }
+
+        /** at_zero "limit" (true) or "zero_below_1e-5" (false). */
+        public boolean limitAtZero() {
+            return limitAtZero;
+        }
+
+        /** The threshold of at_zero "zero_below_1e-5": f32(1e-5). */
+        public static double zeroBelow() {
+            return F32_1E_5;
+        }
+
         @Override
         void eval(double x, double[] o, int off, double[] dd) {
             boolean ok = limitAtZero ? x > 0 : x > F32_1E_5;
@@ -437,7 +511,7 @@ final class ScalarOps {
         }
     }
 
-    static final class PolynomialEnvelope extends Radial {
+    public static final class PolynomialEnvelope extends Radial {
         final double cutoff;
         final double p;
 
@@ -448,6 +522,14 @@ final class ScalarOps {
             if (cutoff <= 0 || p < 1) {
                 throw s.error("needs cutoff > 0 and p >= 1");
             }
+        }
+
+        public double cutoff() {
+            return cutoff;
+        }
+
+        public double p() {
+            return p;
         }
 
         @Override
@@ -471,7 +553,7 @@ final class ScalarOps {
         }
     }
 
-    static final class SmoothstepEnvelope extends Radial {
+    public static final class SmoothstepEnvelope extends Radial {
         final double rc;
         final double ro;
         final double rc2;
@@ -509,6 +591,28 @@ final class ScalarOps {
             }
         }
 
+        /** r_cutoff, r_onset and the derived constants as the package computes them (float32 when asked). */
+        public double rCutoff() {
+            return rc;
+        }
+
+        public double rOnset() {
+            return ro;
+        }
+
+        public double rCutoffSquared() {
+            return rc2;
+        }
+
+        public double threeROnsetSquared() {
+            return threeRo2;
+        }
+
+        /** (rc^2 - ro^2)^3. */
+        public double denominator() {
+            return den;
+        }
+
         @Override
         void eval(double x, double[] o, int off, double[] dd) {
             double v;
@@ -533,7 +637,7 @@ final class ScalarOps {
 
     // -- scalar products and MLPs ----------------------------------------------------------------
 
-    static final class Mul extends GraphOp {
+    public static final class Mul extends GraphOp {
         final int wa;
         final int wb;
         final int w;
@@ -552,6 +656,15 @@ final class ScalarOps {
             }
             w = Math.max(wa, wb);
             out = ValueType.floats(a.domain(), Irreps.parse(w + "x0e"));
+        }
+
+        /** Widths of the two operands (1 broadcasts). */
+        public int widthA() {
+            return wa;
+        }
+
+        public int widthB() {
+            return wb;
         }
 
         @Override

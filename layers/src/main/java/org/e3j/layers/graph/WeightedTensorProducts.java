@@ -12,12 +12,12 @@ import org.e3j.engine.so3.ClebschGordan;
  * weights per edge from the third input) and {@code fully_connected_tensor_product} (all "uvw"
  * paths, weights from the file), with e3nn's path normalisation and their reverse passes.
  */
-final class WeightedTensorProducts {
+public final class WeightedTensorProducts {
 
     private WeightedTensorProducts() {}
 
     /** One instruction with everything resolved. {@code wOff} indexes the per-row (uvu) or file (uvw) weights. */
-    record Path(int i1, int i2, int iOut, boolean uvu, int mul1, int mul2, int mulOut, int d1, int d2, int dOut,
+    public record Path(int i1, int i2, int iOut, boolean uvu, int mul1, int mul2, int mulOut, int d1, int d2, int dOut,
             int off1, int off2, int offOut, double pw, ClebschGordan cg, boolean hasWeight, int wOff, double[] w) {}
 
     /** e3nn-jax's {@code _normalize_instruction_path_weights} with unit input/output variances. */
@@ -129,7 +129,7 @@ final class WeightedTensorProducts {
         return t.zero() == null ? new boolean[n] : t.zero();
     }
 
-    static final class Uvu extends GraphOp {
+    public static final class Uvu extends GraphOp {
         private final List<Path> paths = new ArrayList<>();
         private final int d1;
         private final int d2;
@@ -212,6 +212,11 @@ final class WeightedTensorProducts {
             out = ValueType.floats(x1.domain(), irOut, zero);
         }
 
+        /** The instructions, resolved (offsets into the inputs and the output; {@code wOff} into a row's weights). */
+        public List<Path> paths() {
+            return java.util.Collections.unmodifiableList(paths);
+        }
+
         @Override
         public Object forward(Run run, Object[] in) {
             int rows = run.rows(out.domain());
@@ -232,7 +237,7 @@ final class WeightedTensorProducts {
         }
     }
 
-    static final class FullyConnected extends GraphOp {
+    public static final class FullyConnected extends GraphOp {
         private final List<Path> paths = new ArrayList<>();
         private final Rearrange re1;
         private final Rearrange re2;
@@ -300,6 +305,20 @@ final class WeightedTensorProducts {
             dimIn2 = x2.dim();
             dOut = irOut.dim();
             out = ValueType.floats(x1.domain(), outIrreps, LinearOps.zeroFromColumns(outIrreps, live));
+        }
+
+        /** The instructions, resolved (offsets into the rearranged inputs and the output; weights {@code [mul1][mul2][mulOut]}). */
+        public List<Path> paths() {
+            return java.util.Collections.unmodifiableList(paths);
+        }
+
+        /** The rearrangements of the two inputs (zero chunks dropped, simplified). */
+        public Rearrange rearrange1() {
+            return re1;
+        }
+
+        public Rearrange rearrange2() {
+            return re2;
         }
 
         /** e3nn rechunk: every chunk of {@code fine} lies inside one chunk of {@code coarse}, same irrep. */

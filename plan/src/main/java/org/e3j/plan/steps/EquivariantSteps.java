@@ -1,14 +1,76 @@
 package org.e3j.plan.steps;
 
+import org.e3j.layers.graph.GraphOp;
+import org.e3j.layers.graph.LinearOps;
+import org.e3j.layers.graph.ValueType;
+import org.e3j.layers.graph.WeightedTensorProducts;
 import org.e3j.plan.Step;
 import org.e3j.plan.StepContext;
 
-/** Float32 steps (being written). */
+/**
+ * Float32 steps of the equivariant ops: {@code linear}, {@code scale_irreps}, {@code simplify},
+ * {@code tensor_product}, {@code tensor_product_uvu}, {@code fully_connected_tensor_product} and
+ * {@code gate}. Each is built from the compiled double op (its parsed attributes and weights), folds
+ * every normalisation constant into its float weights once (computed in double, rounded once) and
+ * runs row by row; all are row-local, so the reverse pass is one phase over the output's rows.
+ */
 public final class EquivariantSteps {
     private EquivariantSteps() {}
 
     /** The step for {@code c}'s op, or null if the op is not one of this family. */
     public static Step create(StepContext c) {
+        GraphOp g = c.compiled();
+        if (g instanceof LinearOps.Linear l) {
+            return new LinearStep(c, l);
+        }
+        if (g instanceof LinearOps.ScaleIrreps) {
+            return new RearrangeSteps.ScaleIrreps(c);
+        }
+        if (g instanceof LinearOps.Simplify) {
+            return new RearrangeSteps.Simplify(c);
+        }
+        if (g instanceof LinearOps.Product p) {
+            return new TensorProductStep(c, p.tensorProduct());
+        }
+        if (g instanceof WeightedTensorProducts.Uvu u) {
+            return new UvuStep(c, u);
+        }
+        if (g instanceof WeightedTensorProducts.FullyConnected f) {
+            return new FullyConnectedStep(c, f);
+        }
+        if (g instanceof LinearOps.GateOp gate) {
+            return new GateStep(c, gate.gate32());
+        }
         return null;
+    }
+
+    /** Per input column: whether it lies in a chunk that is not known to be zero. */
+    static boolean[] liveColumns(ValueType t) {
+        boolean[] live = new boolean[t.dim()];
+        for (int c = 0; c < t.irreps().size(); c++) {
+            boolean zero = t.zero() != null && t.zero()[c];
+            int off = t.irreps().offset(c);
+            for (int k = 0; k < t.irreps().get(c).dim(); k++) {
+                live[off + k] = !zero;
+            }
+        }
+        return live;
+    }
+
+    /** Whether every column in {@code columns[from .. from + n)} is dead (a known-zero chunk). */
+    static boolean allDead(boolean[] live, int[] columns, int from, int n) {
+        for (int t = 0; t < n; t++) {
+            if (live[columns == null ? from + t : columns[from + t]]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Adds {@code n} floats of {@code src} from {@code srcOff} into {@code dst} from {@code dstOff}. */
+    static void addInto(float[] src, int srcOff, float[] dst, int dstOff, int n) {
+        for (int t = 0; t < n; t++) {
+            dst[dstOff + t] += src[srcOff + t];
+        }
     }
 }
