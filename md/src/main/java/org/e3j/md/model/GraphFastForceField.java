@@ -28,6 +28,8 @@ public final class GraphFastForceField implements ForceField {
     private final double cutoff;
     private final double skin;
     private final double[] virial = new double[9];
+    /** Whether the graph takes periodic shifts (asked once: the graph's answer walks its node list). */
+    private final boolean takesShifts;
     private final SingleCaller calls = new SingleCaller("GraphFastForceField");
 
     public GraphFastForceField(ModelGraph graph, int threads, double skin) {
@@ -36,6 +38,7 @@ public final class GraphFastForceField implements ForceField {
                     + " list can be built for it");
         }
         this.plan = GraphPlanner.compile(graph);
+        this.takesShifts = graph.takesShifts();
         this.cutoff = graph.neighborCutoff();
         this.skin = skin;
         int[] elements = graph.atomicNumbers();
@@ -101,7 +104,7 @@ public final class GraphFastForceField implements ForceField {
             }
             available |= ForceResult.ATOM_ENERGIES;
         }
-        if (wantStress && plan.graph().takesShifts()) {
+        if (wantStress && takesShifts) {
             ws.virial(0, virial, 0);
             double[] c = system.cellView();
             double volume = Math.abs(c[0] * (c[4] * c[8] - c[5] * c[7]) - c[1] * (c[3] * c[8] - c[5] * c[6])

@@ -52,6 +52,13 @@ final class MlpStep extends Step {
     private final int g0Off;
     private final int g1Off;
     private final int scratch;
+    private final int lanes = Math.max(1, k.vectorLanes());
+    /** Kernels (and transposed kernels, biases) padded with zero columns to whole vectors, for narrow layers. */
+    private final float[][] wPad;
+    private final float[][] wTPad;
+    private final float[][] biasPad;
+    /** Scratch offset of the padded GEMM output ({@code BLOCK} rows of the widest padded layer). */
+    private final int padOff;
 
     MlpStep(StepContext c, MlpOp op) {
         super(c);
@@ -117,7 +124,34 @@ final class MlpStep extends Step {
         tOff = off;
         g0Off = tOff + BLOCK * maxWidth;
         g1Off = g0Off + BLOCK * maxWidth;
-        scratch = g1Off + BLOCK * maxWidth;
+        wPad = new float[layers][];
+        wTPad = new float[layers][];
+        biasPad = new float[layers][];
+        int widest = 0;
+        for (int l = 0; l < layers; l++) {
+            int a = sizes[l];
+            int b = sizes[l + 1];
+            int bp = Kernels.padTo(b, lanes);
+            int ap = Kernels.padTo(a, lanes);
+            widest = Math.max(widest, Math.max(ap, bp));
+            if (b % lanes != 0) {
+                wPad[l] = new float[a * bp];
+                for (int i = 0; i < a; i++) {
+                    System.arraycopy(w[l], i * b, wPad[l], i * bp, b);
+                }
+                if (bias[l] != null) {
+                    biasPad[l] = java.util.Arrays.copyOf(bias[l], bp);
+                }
+            }
+            if (a % lanes != 0) {
+                wTPad[l] = new float[b * ap];
+                for (int j = 0; j < b; j++) {
+                    System.arraycopy(wT[l], j * a, wTPad[l], j * ap, a);
+                }
+            }
+        }
+        padOff = g1Off + BLOCK * maxWidth;
+        scratch = padOff + BLOCK * widest;
     }
 
     @Override
@@ -135,13 +169,51 @@ final class MlpStep extends Step {
     }
 
     /** Dense layer l over m rows: dst = src W (+ bias). */
-    private void dense(int l, int m, float[] src, int srcOff, float[] dst, int dstOff) {
+    private void dense(int l, int m, float[] src, int srcOff, float[] dst, int dstOff, float[] s) {
         int a = sizes[l];
         int b = sizes[l + 1];
+        if (b % lanes == 0) {
+            if (bias[l] != null) {
+                k.gemmBias(m, b, a, src, srcOff, a, w[l], 0, b, bias[l], 0, dst, dstOff, b);
+            } else {
+                k.gemm(m, b, a, src, srcOff, a, w[l], 0, b, dst, dstOff, b, false);
+            }
+            return;
+        }
+        // a width that is not a whole number of vectors: full vectors into padded scratch, then the
+        // true columns out (each element is the same fma chain, so the bits are those of the narrow GEMM)
+        int bp = Kernels.padTo(b, lanes);
         if (bias[l] != null) {
-            k.gemmBias(m, b, a, src, srcOff, a, w[l], 0, b, bias[l], 0, dst, dstOff, b);
+            k.gemmBias(m, bp, a, src, srcOff, a, wPad[l], 0, bp, biasPad[l], 0, s, padOff, bp);
         } else {
-            k.gemm(m, b, a, src, srcOff, a, w[l], 0, b, dst, dstOff, b, false);
+            k.gemm(m, bp, a, src, srcOff, a, wPad[l], 0, bp, s, padOff, bp, false);
+        }
+        for (int r = 0; r < m; r++) {
+            System.arraycopy(s, padOff + r * bp, dst, dstOff + r * b, b);
+        }
+    }
+
+    /** dX (+)= dY W^T for layer l over m rows (dY width sizes[l+1], dX width sizes[l]), padded like {@link #dense}. */
+    private void denseBackward(int l, int m, float[] g, int gOff, float[] dst, int dstOff, boolean accumulate,
+            float[] s) {
+        int a = sizes[l];
+        int width = sizes[l + 1];
+        if (a % lanes == 0) {
+            k.gemm(m, a, width, g, gOff, width, wT[l], 0, a, dst, dstOff, a, accumulate);
+            return;
+        }
+        int ap = Kernels.padTo(a, lanes);
+        k.gemm(m, ap, width, g, gOff, width, wTPad[l], 0, ap, s, padOff, ap, false);
+        for (int r = 0; r < m; r++) {
+            int d = dstOff + r * a;
+            int src = padOff + r * ap;
+            if (accumulate) {
+                for (int j = 0; j < a; j++) {
+                    dst[d + j] += s[src + j];
+                }
+            } else {
+                System.arraycopy(s, src, dst, d, a);
+            }
         }
     }
 
@@ -158,11 +230,11 @@ final class MlpStep extends Step {
             for (int l = 0; l < layers; l++) {
                 int width = sizes[l + 1];
                 if (l == layers - 1) {
-                    dense(l, m, src, srcOff, o, r0 * width);
+                    dense(l, m, src, srcOff, o, r0 * width, s);
                     break;
                 }
                 int dstOff = src == s && srcOff == bufA ? bufB : bufA;
-                dense(l, m, src, srcOff, s, dstOff);
+                dense(l, m, src, srcOff, s, dstOff, s);
                 if (fused) {
                     k.layerNormSilu(m, width, s, dstOff, width, lnScale[l], 0, lnBias[l], 0, s, dstOff, width, null, 0);
                 } else {
@@ -192,7 +264,7 @@ final class MlpStep extends Step {
             int srcOff = r0 * sizes[0];
             for (int l = 0; l < layers - 1; l++) {
                 int width = sizes[l + 1];
-                dense(l, m, src, srcOff, s, yOff[l]);
+                dense(l, m, src, srcOff, s, yOff[l], s);
                 if (fused) {
                     k.layerNormSilu(m, width, s, yOff[l], width, lnScale[l], 0, lnBias[l], 0, s, tOff, width, s,
                             zOff[l]);
@@ -213,12 +285,12 @@ final class MlpStep extends Step {
                 int a = sizes[l];
                 int width = sizes[l + 1];
                 if (l == 0) {
-                    k.gemm(m, a, width, g, gOff, width, wT[0], 0, a, gx, r0 * a, a, true);
+                    denseBackward(0, m, g, gOff, gx, r0 * a, true, s);
                     break;
                 }
                 int free = g == s && gOff == g0Off ? g1Off : g0Off;
                 int other = free == g0Off ? g1Off : g0Off;
-                k.gemm(m, a, width, g, gOff, width, wT[l], 0, a, s, free, a, false);
+                denseBackward(l, m, g, gOff, s, free, false, s);
                 int h = l - 1; // the hidden layer whose output was this layer's input (width a)
                 if (fused) {
                     k.layerNormSiluBackward(m, a, s, yOff[h], a, s, zOff[h], lnScale[h], 0, lnBias[h], 0, s, free, a,

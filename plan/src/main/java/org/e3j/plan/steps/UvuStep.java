@@ -12,36 +12,39 @@ import org.e3j.plan.StepContext;
 /**
  * e3nn-jax {@code legacy.FunctionalTensorProduct} with "uvu" instructions ({@code tensor_product_uvu})
  * in float32: per row, {@code out[u, k] += W_row[u, v] * (pw C[i, j, k]) x1[u, i] x2[v, j]} with the
- * path weight folded into the sparse CG coefficients and the weights read from the third input
- * (per edge, jax-md's radial MLP output). The reverse pass also gives the weights' gradient.
+ * path weight folded into the Clebsch-Gordan coefficients and the weights read from the third input
+ * (per edge, jax-md's radial MLP output), channel-parallel ({@link ChannelPaths}). The reverse pass
+ * also gives the weights' gradient.
  */
 final class UvuStep extends Step {
 
-    private record Path(int mul1, int mul2, int d1, int d2, int dOut, int off1, int off2, int offOut, int wOff,
-            boolean hasWeight, int[] ci, int[] cj, int[] ck, float[] coef) {}
-
-    private final Path[] paths;
-    private final int maxNnz;
+    private final ChannelPaths paths;
+    /** Scratch offset of the row accumulators of the reverse pass (x1, x2, weights), after the paths' scratch. */
+    private final int rowAcc;
 
     UvuStep(StepContext c, WeightedTensorProducts.Uvu op) {
         super(c);
         ValueType t1 = c.inTypes().get(0);
         ValueType t2 = c.inTypes().get(1);
-        List<Path> ps = new ArrayList<>();
+        List<ChannelPaths.Path> ps = new ArrayList<>();
         for (WeightedTensorProducts.Path p : op.paths()) {
             if ((t1.zero() != null && t1.zero()[p.i1()]) || (t2.zero() != null && t2.zero()[p.i2()])) {
-                continue;
+                continue; // a known-zero input chunk: the path adds exactly nothing
             }
             TensorProductStep.Path sp = TensorProductStep.sparse(null, null, 0, 0, p.cg(), p.pw());
-            ps.add(new Path(p.mul1(), p.mul2(), p.d1(), p.d2(), p.dOut(), p.off1(), p.off2(), p.offOut(), p.wOff(),
-                    p.hasWeight(), sp.ci(), sp.cj(), sp.ck(), sp.coef()));
+            int[] col1 = new int[p.mul1()];
+            for (int u = 0; u < col1.length; u++) {
+                col1[u] = p.off1() + u * p.d1();
+            }
+            int[] col2 = new int[p.mul2()];
+            for (int v = 0; v < col2.length; v++) {
+                col2[v] = p.off2() + v * p.d2();
+            }
+            ps.add(new ChannelPaths.Path(col1, col2, p.d1(), p.d2(), p.dOut(), p.offOut(), true, p.hasWeight(), p.wOff(),
+                    sp.ci(), sp.cj(), sp.ck(), sp.coef()));
         }
-        paths = ps.toArray(new Path[0]);
-        int m = 0;
-        for (Path p : paths) {
-            m = Math.max(m, p.coef.length);
-        }
-        maxNnz = m;
+        paths = new ChannelPaths(ps.toArray(new ChannelPaths.Path[0]));
+        rowAcc = paths.scratchFloats();
     }
 
     @Override
@@ -50,29 +53,9 @@ final class UvuStep extends Step {
         float[] x2 = b.value[in[1]];
         float[] wt = b.value[in[2]];
         float[] o = b.value[out];
-        int d1 = inDim[0];
-        int d2 = inDim[1];
-        int nw = inDim[2];
         Arrays.fill(o, lo * outDim, hi * outDim, 0f);
         for (int r = lo; r < hi; r++) {
-            for (Path p : paths) {
-                int nnz = p.coef.length;
-                // v outer: C x2 of copy v once; each out[u, k] still sums v ascending, then t
-                for (int v = 0; v < p.mul2; v++) {
-                    int b0 = r * d2 + p.off2 + v * p.d2;
-                    for (int t = 0; t < nnz; t++) {
-                        s[t] = p.coef[t] * x2[b0 + p.cj[t]];
-                    }
-                    for (int u = 0; u < p.mul1; u++) {
-                        int a0 = r * d1 + p.off1 + u * p.d1;
-                        int o3 = r * outDim + p.offOut + u * p.dOut;
-                        float w = p.hasWeight ? wt[r * nw + p.wOff + u * p.mul2 + v] : 1f;
-                        for (int t = 0; t < nnz; t++) {
-                            o[o3 + p.ck[t]] = Math.fma(w, s[t] * x1[a0 + p.ci[t]], o[o3 + p.ck[t]]);
-                        }
-                    }
-                }
-            }
+            paths.forward(x1, r * inDim[0], x2, r * inDim[1], wt, r * inDim[2], o, r * outDim, s, 0);
         }
     }
 
@@ -91,60 +74,33 @@ final class UvuStep extends Step {
         int d1 = inDim[0];
         int d2 = inDim[1];
         int nw = inDim[2];
-        int o2 = d1;
-        int ow = d1 + d2;
+        int a1 = rowAcc;
+        int a2 = a1 + d1;
+        int aw = a2 + d2;
         for (int r = lo; r < hi; r++) {
-            // row accumulators: x1 at s[0, d1), x2 at s[d1, d1 + d2), weights at s[d1 + d2, + nw)
-            Arrays.fill(s, 0, d1 + d2 + nw, 0f);
-            for (Path p : paths) {
-                for (int u = 0; u < p.mul1; u++) {
-                    int a0 = p.off1 + u * p.d1;
-                    int o3 = r * outDim + p.offOut + u * p.dOut;
-                    for (int v = 0; v < p.mul2; v++) {
-                        int b0 = p.off2 + v * p.d2;
-                        int wi = p.wOff + u * p.mul2 + v;
-                        float w = p.hasWeight ? wt[r * nw + wi] : 1f;
-                        float dw = 0f;
-                        for (int t = 0; t < p.coef.length; t++) {
-                            int a = a0 + p.ci[t];
-                            int bb = b0 + p.cj[t];
-                            float gc = p.coef[t] * g[o3 + p.ck[t]];
-                            float xa = x1[r * d1 + a];
-                            float xb = x2[r * d2 + bb];
-                            dw = Math.fma(gc, xa * xb, dw);
-                            float gcw = gc * w;
-                            s[a] = Math.fma(gcw, xb, s[a]);
-                            s[o2 + bb] = Math.fma(gcw, xa, s[o2 + bb]);
-                        }
-                        if (p.hasWeight) {
-                            s[ow + wi] += dw;
-                        }
-                    }
-                }
-            }
+            // per-row accumulators, added into the gradients once (each gradient row is written by this row only)
+            Arrays.fill(s, a1, aw + nw, 0f);
+            paths.backward(x1, r * d1, x2, r * d2, wt, r * nw, g, r * outDim, g1 == null ? null : s, a1,
+                    g2 == null ? null : s, a2, gw == null ? null : s, aw, s, 0);
             if (g1 != null) {
-                EquivariantSteps.addInto(s, 0, g1, r * d1, d1);
+                EquivariantSteps.addInto(s, a1, g1, r * d1, d1);
             }
             if (g2 != null) {
-                EquivariantSteps.addInto(s, o2, g2, r * d2, d2);
+                EquivariantSteps.addInto(s, a2, g2, r * d2, d2);
             }
             if (gw != null) {
-                EquivariantSteps.addInto(s, ow, gw, r * nw, nw);
+                EquivariantSteps.addInto(s, aw, gw, r * nw, nw);
             }
         }
     }
 
     @Override
     public int scratchFloats() {
-        return Math.max(inDim[0] + inDim[1] + inDim[2], maxNnz);
+        return rowAcc + inDim[0] + inDim[1] + inDim[2];
     }
 
     @Override
     public double flops(int nodes, int edges) {
-        double per = 0;
-        for (Path p : paths) {
-            per += 4.0 * p.mul1 * p.mul2 * p.coef.length;
-        }
-        return per * (domain == Domain.EDGE ? edges : nodes);
+        return paths.forwardFlops() * (domain == Domain.EDGE ? edges : nodes);
     }
 }
