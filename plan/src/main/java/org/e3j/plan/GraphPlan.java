@@ -30,9 +30,11 @@ public final class GraphPlan {
     final int[] relativeVectors;
     final int scratchFloats;
     final List<String> pruned;
+    final List<String> fused;
 
     GraphPlan(ModelGraph graph, ValueType[] types, boolean[] needsGrad, Step[] steps, Step[] reverse, int[] inputs,
-            int energy, int atomEnergies, int[] relativeVectors, int scratchFloats, List<String> pruned) {
+            int energy, int atomEnergies, int[] relativeVectors, int scratchFloats, List<String> pruned,
+            List<String> fused) {
         this.graph = graph;
         this.types = types;
         this.needsGrad = needsGrad;
@@ -50,6 +52,12 @@ public final class GraphPlan {
         this.relativeVectors = relativeVectors;
         this.scratchFloats = scratchFloats;
         this.pruned = List.copyOf(pruned);
+        this.fused = List.copyOf(fused);
+    }
+
+    /** The node groups run as one fused step ("product + scale"). */
+    public List<String> fused() {
+        return fused;
     }
 
     public ModelGraph graph() {

@@ -52,7 +52,12 @@ class GraphPlanParityTest {
             ModelGraph graph = ModelGraph.load(dir.resolve("model.safetensors"));
             ModelInput in = GraphFixtureParityTest.input(exp);
             double[] cell = GraphFixtureParityTest.cell(exp);
-            try (PlanWorkspace ws = new PlanWorkspace(GraphPlanner.compile(graph), 1)) {
+            GraphPlan plan = GraphPlanner.compile(graph);
+            // every layer's messages run as one fused block: nequip-eqx's tensor_product + scale_irreps (radial)
+            // + scatter_sum, jax-md's tensor_product_uvu + simplify + scatter_sum
+            assertEquals(graph.nodes().stream().filter(n -> n.op().equals("scatter_sum")).count(), plan.fused().size(),
+                    "fused message blocks: " + plan.fused());
+            try (PlanWorkspace ws = new PlanWorkspace(plan, 1)) {
                 evaluate(ws, in, true);
                 double[] f = new double[3 * in.numNodes()];
                 ws.forces(f);

@@ -12,7 +12,8 @@ import org.e3j.engine.kernels.Kernels;
  * first input then needs {@code out[u, k] = w[u, v] sum_i M[i][k] x1[u, i]}. Channels are made
  * contiguous by transposing the copy's {@code [mul][2l1+1]} block into {@code [2l1+1][mulP]} scratch
  * ({@code mulP} = mul rounded up to the kernels' lane count, padding zero), so each {@code (i, k)} is one
- * vector multiply-add over all channels ({@link Kernels#fma}); the reverse pass is built the same way.
+ * vector multiply-add over all channels (one small GEMM per path and
+ * copy, {@link Kernels#gemm}); the reverse pass is built the same way.
  * Every row is computed alone, so the bits do not depend on how rows are split between workers.
  */
 final class ChannelPaths {
@@ -23,19 +24,7 @@ final class ChannelPaths {
      * With weights, {@code (u, v)} reads weight column {@code wOff + u * mul2 + v} of the weights input.
      */
     record Path(int[] col1, int[] col2, int d1, int d2, int dOut, int outOff, boolean sumOverV, boolean weighted,
-            int wOff, int[] ci, int[] cj, int[] ck, float[] coef, boolean[] structural) {
-
-        Path {
-            structural = new boolean[d1 * dOut];
-            for (int t = 0; t < coef.length; t++) {
-                structural[ci[t] * dOut + ck[t]] = true;
-            }
-        }
-
-        Path(int[] col1, int[] col2, int d1, int d2, int dOut, int outOff, boolean sumOverV, boolean weighted, int wOff,
-                int[] ci, int[] cj, int[] ck, float[] coef) {
-            this(col1, col2, d1, d2, dOut, outOff, sumOverV, weighted, wOff, ci, cj, ck, coef, null);
-        }
+            int wOff, int[] ci, int[] cj, int[] ck, float[] coef) {
 
         int mul1() {
             return col1.length;
@@ -56,6 +45,8 @@ final class ChannelPaths {
     // scratch layout (floats)
     private final int x1tOff;
     private final int mOff;
+    /** M transposed, {@code [dOut][d1]}: the left operand of the forward GEMM. */
+    private final int mtOff;
     private final int accOff;
     private final int wOff;
     private final int gtOff;
@@ -77,12 +68,35 @@ final class ChannelPaths {
         mulP = Kernels.padTo(mul, lanes);
         x1tOff = 0;
         mOff = x1tOff + d1 * mulP;
-        accOff = mOff + d1 * dOut;
+        mtOff = mOff + d1 * dOut;
+        accOff = mtOff + d1 * dOut;
         wOff = accOff + dOut * mulP;
         gtOff = wOff + mulP;
         gx1tOff = gtOff + dOut * mulP;
         gmOff = gx1tOff + d1 * mulP;
         scratch = gmOff + d1 * dOut;
+    }
+
+    /**
+     * The same paths writing into another column layout: output column c goes to {@code columnOf[c]}
+     * (e.g. the inverse of {@code simplify}'s gather). Null when a path's block would not stay
+     * contiguous there (then the caller does not fuse).
+     */
+    ChannelPaths remapOutput(int[] columnOf) {
+        Path[] out = new Path[paths.length];
+        for (int t = 0; t < paths.length; t++) {
+            Path p = paths[t];
+            int width = (p.sumOverV ? p.mul1() : p.mul1() * p.mul2()) * p.dOut;
+            int start = columnOf[p.outOff];
+            for (int c = 0; c < width; c++) {
+                if (start < 0 || columnOf[p.outOff + c] != start + c) {
+                    return null;
+                }
+            }
+            out[t] = new Path(p.col1, p.col2, p.d1, p.d2, p.dOut, start, p.sumOverV, p.weighted, p.wOff, p.ci, p.cj,
+                    p.ck, p.coef);
+        }
+        return new ChannelPaths(out);
     }
 
     /** Floats of scratch the calls below need (after the caller's own {@code base}). */
@@ -101,10 +115,16 @@ final class ChannelPaths {
 
     private void contract(Path p, float[] x2, int b0, float[] s, int base) {
         int m = base + mOff;
+        int mt = base + mtOff;
         Arrays.fill(s, m, m + p.d1 * p.dOut, 0f);
         for (int t = 0; t < p.coef.length; t++) {
             int at = m + p.ci[t] * p.dOut + p.ck[t];
             s[at] = Math.fma(p.coef[t], x2[b0 + p.cj[t]], s[at]);
+        }
+        for (int i = 0; i < p.d1; i++) {
+            for (int kk = 0; kk < p.dOut; kk++) {
+                s[mt + kk * p.d1 + i] = s[m + i * p.dOut + kk];
+            }
         }
     }
 
@@ -120,17 +140,9 @@ final class ChannelPaths {
         }
     }
 
-    /** acc[k][u] = sum_i M[i][k] x1t[i][u], over the structurally non-zero (i, k). */
+    /** acc[k][u] = sum_i M[i][k] x1t[i][u]: one small GEMM (M^T [dOut x d1] times x1t [d1 x mulP]). */
     private void contractFirst(Path p, float[] s, int base) {
-        int acc = base + accOff;
-        Arrays.fill(s, acc, acc + p.dOut * mulP, 0f);
-        for (int i = 0; i < p.d1; i++) {
-            for (int kk = 0; kk < p.dOut; kk++) {
-                if (p.structural[i * p.dOut + kk]) {
-                    k.fma(s, acc + kk * mulP, s, base + x1tOff + i * mulP, s[base + mOff + i * p.dOut + kk], mulP);
-                }
-            }
-        }
+        k.gemm(p.dOut, mulP, p.d1, s, base + mtOff, p.d1, s, base + x1tOff, mulP, s, base + accOff, mulP, false);
     }
 
     /**
@@ -205,19 +217,12 @@ final class ChannelPaths {
                 for (int kk = 0; kk < p.dOut; kk++) {
                     k.mul(s, gt + kk * mulP, s, gt + kk * mulP, s, wv, mulP);
                 }
-                // dx1t[i] += sum_k M[i][k] gT[k]; dM[i][k] = x1t[i] . gT[k]
-                for (int i = 0; i < p.d1; i++) {
-                    for (int kk = 0; kk < p.dOut; kk++) {
-                        if (!p.structural[i * p.dOut + kk]) {
-                            continue;
-                        }
-                        if (g1 != null) {
-                            k.fma(s, gx1t + i * mulP, s, gt + kk * mulP, s[base + mOff + i * p.dOut + kk], mulP);
-                        }
-                        if (g2 != null) {
-                            s[gm + i * p.dOut + kk] = k.dot(s, base + x1tOff + i * mulP, s, gt + kk * mulP, mulP);
-                        }
-                    }
+                // dx1t (+)= M [d1 x dOut] gT [dOut x mulP]; dM = x1t [d1 x mulP] gT^T
+                if (g1 != null) {
+                    k.gemm(p.d1, mulP, p.dOut, s, base + mOff, p.dOut, s, gt, mulP, s, gx1t, mulP, true);
+                }
+                if (g2 != null) {
+                    k.gemmBt(p.d1, p.dOut, mulP, s, base + x1tOff, mulP, s, gt, mulP, s, gm, p.dOut, false);
                 }
                 if (g2 != null) {
                     int b0 = g2Off + p.col2[v];

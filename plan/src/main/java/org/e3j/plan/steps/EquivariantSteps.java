@@ -2,6 +2,7 @@ package org.e3j.plan.steps;
 
 import org.e3j.layers.graph.GraphOp;
 import org.e3j.layers.graph.LinearOps;
+import org.e3j.layers.graph.Rearrange;
 import org.e3j.layers.graph.ValueType;
 import org.e3j.layers.graph.WeightedTensorProducts;
 import org.e3j.plan.Step;
@@ -42,6 +43,48 @@ public final class EquivariantSteps {
             return new GateStep(c, gate.gate32());
         }
         return null;
+    }
+
+    /**
+     * The fused step of {@code scale_irreps(tensor_product(a, b), s)}: {@code c} is the scale node's
+     * context with inputs (a, b, s); {@code product} the tensor product's compiled op.
+     */
+    public static Step scaledProduct(StepContext c, GraphOp product) {
+        return new TensorProductStep(c, ((LinearOps.Product) product).tensorProduct(), true);
+    }
+
+    /**
+     * The fused message block {@code scatter_sum(product, receivers) / divisor}, or null when the
+     * product's output cannot be written straight into the scatter's layout.
+     *
+     * @param product the product's context: inputs (x1, x2, w) for {@code tensor_product_uvu} or for a
+     *     {@code tensor_product} fused with {@code scale_irreps} ({@code scaled}), output the product value
+     * @param simplifyColumns the gather of a {@code simplify} between product and scatter, or null
+     * @param block the block's context: inputs (x1, x2, w, receivers), output the scatter's value
+     */
+    public static Step messageBlock(StepContext product, boolean scaled, int[] simplifyColumns, StepContext block,
+            double divisor) {
+        ChannelPaths paths = scaled
+                ? new TensorProductStep(product, ((LinearOps.Product) product.compiled()).tensorProduct(), true)
+                        .channelPaths()
+                : new UvuStep(product, (WeightedTensorProducts.Uvu) product.compiled()).channelPaths();
+        if (simplifyColumns != null) {
+            int[] columnOf = new int[product.outType().dim()];
+            java.util.Arrays.fill(columnOf, -1);
+            for (int k = 0; k < simplifyColumns.length; k++) {
+                columnOf[simplifyColumns[k]] = k;
+            }
+            paths = paths.remapOutput(columnOf);
+            if (paths == null) {
+                return null;
+            }
+        }
+        return new MessageBlockStep(block, paths, true, divisor);
+    }
+
+    /** The column gather of a {@code simplify} of a value of this type. */
+    public static int[] simplifyColumns(ValueType in) {
+        return Rearrange.of(in, "simplify").columns().clone();
     }
 
     /** Per input column: whether it lies in a chunk that is not known to be zero. */

@@ -24,15 +24,32 @@ final class TensorProductStep extends Step {
     record Path(int[] col1, int[] col2, int outOffset, int dimOut, int[] ci, int[] cj, int[] ck, float[] coef) {}
 
     private final Path[] paths;
-    private final int maxNnz;
+    /** The same paths, computed channel-parallel. */
+    private final ChannelPaths channels;
+    /** Fused with a following scale_irreps: the third input holds one weight per output copy. */
+    private final boolean scaled;
+    /** Scratch offset of the reverse pass's row accumulators (x1, x2), after the channel paths' scratch. */
+    private final int rowAcc;
 
     TensorProductStep(StepContext c, TensorProduct tp) {
+        this(c, tp, false);
+    }
+
+    /**
+     * @param scaled the step is the fusion {@code scale_irreps(tensor_product(a, b), s)} (its context has
+     *     a third input s, one scalar per irrep copy of the product): each copy's weight is read from s
+     *     inside the product, so the unscaled per-edge product is never written (nequip-eqx's messages)
+     */
+    TensorProductStep(StepContext c, TensorProduct tp, boolean scaled) {
         super(c);
+        this.scaled = scaled;
+        org.e3j.engine.irreps.Irreps outIrreps = c.outType().irreps();
         boolean[] live1 = EquivariantSteps.liveColumns(c.inTypes().get(0));
         boolean[] live2 = EquivariantSteps.liveColumns(c.inTypes().get(1));
         int[] cols1 = tp.regroupColumns1();
         int[] cols2 = tp.regroupColumns2();
         List<Path> ps = new ArrayList<>();
+        List<ChannelPaths.Path> cps = new ArrayList<>();
         for (TensorProduct.Path p : tp.paths()) {
             int d1 = p.ir1().dim();
             int d2 = p.ir2().dim();
@@ -48,14 +65,32 @@ final class TensorProductStep extends Step {
             for (int v = 0; v < col2.length; v++) {
                 col2[v] = cols2[p.offset2() + v * d2];
             }
-            ps.add(sparse(col1, col2, p.outOffset(), p.irOut().dim(), p.cg(), p.alpha()));
+            Path sp = sparse(col1, col2, p.outOffset(), p.irOut().dim(), p.cg(), p.alpha());
+            ps.add(sp);
+            cps.add(new ChannelPaths.Path(col1, col2, d1, d2, p.irOut().dim(), p.outOffset(), false, scaled,
+                    scaled ? copyIndex(outIrreps, p.outOffset()) : 0, sp.ci(), sp.cj(), sp.ck(), sp.coef()));
         }
         paths = ps.toArray(new Path[0]);
-        int m = 0;
-        for (Path p : paths) {
-            m = Math.max(m, p.coef.length);
+        channels = new ChannelPaths(cps.toArray(new ChannelPaths.Path[0]));
+        rowAcc = channels.scratchFloats();
+    }
+
+    /** The index (in chunk order) of the irrep copy that starts at column {@code col}. */
+    static int copyIndex(org.e3j.engine.irreps.Irreps irreps, int col) {
+        int copies = 0;
+        for (int c = 0; c < irreps.size(); c++) {
+            int off = irreps.offset(c);
+            int d = irreps.get(c).ir().dim();
+            int mul = irreps.get(c).mul();
+            if (col < off + mul * d) {
+                if ((col - off) % d != 0) {
+                    throw new IllegalArgumentException("column " + col + " is inside a copy of " + irreps.get(c));
+                }
+                return copies + (col - off) / d;
+            }
+            copies += mul;
         }
-        maxNnz = m;
+        throw new IllegalArgumentException("column " + col + " is past " + irreps);
     }
 
     /** The path with coefficients {@code (float) (scale * C[i,j,k])}. */
@@ -79,28 +114,11 @@ final class TensorProductStep extends Step {
         float[] x1 = b.value[in[0]];
         float[] x2 = b.value[in[1]];
         float[] o = b.value[out];
-        int d1 = inDim[0];
-        int d2 = inDim[1];
+        float[] w = scaled ? b.value[in[2]] : null;
+        int nw = scaled ? inDim[2] : 0;
         Arrays.fill(o, lo * outDim, hi * outDim, 0f);
         for (int r = lo; r < hi; r++) {
-            for (Path p : paths) {
-                int mul2 = p.col2.length;
-                int nnz = p.coef.length;
-                for (int v = 0; v < mul2; v++) {
-                    // C x2 of copy v (in e3nn the second input is mostly the harmonics, one copy per l)
-                    int b0 = r * d2 + p.col2[v];
-                    for (int t = 0; t < nnz; t++) {
-                        s[t] = p.coef[t] * x2[b0 + p.cj[t]];
-                    }
-                    for (int u = 0; u < p.col1.length; u++) {
-                        int a0 = r * d1 + p.col1[u];
-                        int o3 = r * outDim + p.outOffset + (u * mul2 + v) * p.dimOut;
-                        for (int t = 0; t < nnz; t++) {
-                            o[o3 + p.ck[t]] = Math.fma(s[t], x1[a0 + p.ci[t]], o[o3 + p.ck[t]]);
-                        }
-                    }
-                }
-            }
+            channels.forward(x1, r * inDim[0], x2, r * inDim[1], w, r * nw, o, r * outDim, s, 0);
         }
     }
 
@@ -108,46 +126,39 @@ final class TensorProductStep extends Step {
     public void backward(int phase, PlanBuffers b, int lo, int hi, float[] s) {
         float[] g1 = b.grad[in[0]];
         float[] g2 = b.grad[in[1]];
-        if (g1 == null && g2 == null) {
+        float[] gw = scaled ? b.grad[in[2]] : null;
+        if (g1 == null && g2 == null && gw == null) {
             return;
         }
+        float[] w = scaled ? b.value[in[2]] : null;
+        int nw = scaled ? inDim[2] : 0;
         float[] x1 = b.value[in[0]];
         float[] x2 = b.value[in[1]];
         float[] g = b.grad[out];
         int d1 = inDim[0];
         int d2 = inDim[1];
+        int a1 = rowAcc;
+        int a2 = a1 + d1;
+        int aw = a2 + d2;
         for (int r = lo; r < hi; r++) {
-            // row accumulators: s[0, d1) for x1, s[d1, d1 + d2) for x2
-            Arrays.fill(s, 0, d1 + d2, 0f);
-            for (Path p : paths) {
-                int mul2 = p.col2.length;
-                for (int u = 0; u < p.col1.length; u++) {
-                    int a0 = p.col1[u];
-                    for (int v = 0; v < mul2; v++) {
-                        int b0 = p.col2[v];
-                        int o3 = r * outDim + p.outOffset + (u * mul2 + v) * p.dimOut;
-                        for (int t = 0; t < p.coef.length; t++) {
-                            float w = p.coef[t] * g[o3 + p.ck[t]];
-                            int a = a0 + p.ci[t];
-                            int bb = b0 + p.cj[t];
-                            s[a] = Math.fma(w, x2[r * d2 + bb], s[a]);
-                            s[d1 + bb] = Math.fma(w, x1[r * d1 + a], s[d1 + bb]);
-                        }
-                    }
-                }
-            }
+            Arrays.fill(s, a1, aw + nw, 0f);
+            channels.backward(x1, r * d1, x2, r * d2, w, r * nw, g, r * outDim, g1 == null ? null : s, a1,
+                    g2 == null ? null : s, a2, gw == null ? null : s, aw, s, 0);
             if (g1 != null) {
-                EquivariantSteps.addInto(s, 0, g1, r * d1, d1);
+                EquivariantSteps.addInto(s, a1, g1, r * d1, d1);
             }
             if (g2 != null) {
-                EquivariantSteps.addInto(s, d1, g2, r * d2, d2);
+                EquivariantSteps.addInto(s, a2, g2, r * d2, d2);
+            }
+            if (gw != null) {
+                EquivariantSteps.addInto(s, aw, gw, r * nw, nw);
             }
         }
     }
 
     @Override
     public int scratchFloats() {
-        return Math.max(inDim[0] + inDim[1], maxNnz);
+        return rowAcc + inDim[0] + inDim[1] + (scaled ? inDim[2] : 0);
     }
 
     @Override
@@ -157,5 +168,10 @@ final class TensorProductStep extends Step {
             per += 3.0 * p.col1.length * p.col2.length * p.coef.length;
         }
         return per * (domain == Domain.EDGE ? edges : nodes);
+    }
+
+    /** The paths, for a fused message step that writes their output elsewhere. */
+    ChannelPaths channelPaths() {
+        return channels;
     }
 }

@@ -103,4 +103,9 @@ final class UvuStep extends Step {
     public double flops(int nodes, int edges) {
         return paths.forwardFlops() * (domain == Domain.EDGE ? edges : nodes);
     }
+
+    /** The paths, for a fused message step that writes their output elsewhere. */
+    ChannelPaths channelPaths() {
+        return paths;
+    }
 }
