@@ -88,7 +88,12 @@ public final class InfoCommand implements Callable<Integer> {
         out.printf("cutoff        %s A (neighbour list)%s%n", g.neighborCutoff(),
                 g.takesShifts() ? "" : "; takes no periodic shifts (open structures)");
         out.printf("outputs       %s%n", g.outputs());
-        out.printf("engine        reference only (the fast planner does not compile graphs yet)%n");
+        org.e3j.plan.GraphPlan plan = org.e3j.plan.GraphPlanner.compile(g);
+        out.printf("fast plan     %d float32 steps; %d fused message block(s)%s%n", plan.steps().size(),
+                plan.fused().size(), plan.pruned().isEmpty() ? "" : "; pruned (no output needs them): " + plan.pruned());
+        for (String f : plan.fused()) {
+            out.printf("              %s%n", f);
+        }
         out.printf("parameters    %,d in %d tensors (%,d bytes of float32)%n", params, file.names().size(), params * 4);
         if (c.get("provenance") instanceof Map<?, ?> p) {
             StringBuilder pv = new StringBuilder();

@@ -143,6 +143,8 @@ class GraphModelCliTest {
         assertTrue(r.out().contains("model graph (format e3j-model v2)"), r.out());
         assertTrue(r.out().contains("tensor_product_uvu x2"), r.out());
         assertTrue(r.out().contains("species       [29, 13]"), r.out());
-        assertTrue(r.out().contains("reference only"), r.out());
+        assertTrue(r.out().contains("fast plan"), r.out());
+        assertTrue(r.out().contains("2 fused message block(s)"), r.out());
+        assertTrue(r.out().contains("layer_0_tp + layer_0_tp_simplified + layer_0_aggregated"), r.out());
     }
 }

@@ -99,6 +99,10 @@ final class ChannelPaths {
         return new ChannelPaths(out);
     }
 
+    Path[] paths() {
+        return paths;
+    }
+
     /** Floats of scratch the calls below need (after the caller's own {@code base}). */
     int scratchFloats() {
         return scratch;

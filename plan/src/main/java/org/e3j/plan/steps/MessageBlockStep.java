@@ -9,15 +9,17 @@ import org.e3j.plan.StepContext;
  * A fused message block: {@code scatter_sum(product(x1, x2[, w]), receivers) / divisor}, where the
  * product is a weighted tensor product ({@code tensor_product_uvu}, or {@code tensor_product} fused
  * with {@code scale_irreps}), optionally followed by {@code simplify}. The per-edge messages are never
- * written: each receiver's row is accumulated from its edges (the receiver CSR, in edge order) while it
- * sits in cache, then divided once, as the unfused scatter does. The reverse pass runs over edges:
- * edge e's message gradient is its receiver's row gradient over the divisor, and the product's reverse
- * pass turns it into the gradients of x1, x2 and w, each written to row e only.
+ * written: each receiver's row is accumulated from its edges (the receiver CSR, in edge order)
+ * channel-innermost in scratch ({@link ReceiverPaths}), then transposed and divided once. The reverse
+ * pass runs over edges: edge e's message gradient is its receiver's row gradient over the divisor
+ * (transposed once per receiver: edges come grouped by receiver), and the product's reverse pass turns
+ * it into the gradients of x1, x2 and w, each written to row e only.
  *
  * <p>Inputs: x1 (edge), x2 (edge), [w (edge)], receivers. Output: the scatter's node value.
  */
 final class MessageBlockStep extends Step {
     private final ChannelPaths paths;
+    private final ReceiverPaths receiverPaths;
     private final boolean weighted;
     private final float divisor;
     private final int idx;
@@ -30,7 +32,8 @@ final class MessageBlockStep extends Step {
         this.weighted = weighted;
         this.divisor = (float) divisor;
         this.idx = weighted ? 3 : 2;
-        this.rowAcc = paths.scratchFloats();
+        this.receiverPaths = new ReceiverPaths(paths.paths());
+        this.rowAcc = receiverPaths.scratchFloats();
         this.gCopy = rowAcc + inDim[0] + inDim[1] + (weighted ? inDim[2] : 0);
     }
 
@@ -45,16 +48,13 @@ final class MessageBlockStep extends Step {
         float[] o = b.value[out];
         for (int i = lo; i < hi; i++) {
             int row = i * outDim;
-            Arrays.fill(o, row, row + outDim, 0f);
+            Arrays.fill(o, row, row + outDim, 0f); // columns no path writes (known-zero chunks)
+            receiverPaths.beginReceiver(s, 0);
             for (int p = start[i]; p < start[i + 1]; p++) {
                 int e = order[p];
-                paths.forward(x1, e * inDim[0], x2, e * inDim[1], w, e * nw, o, row, s, 0);
+                receiverPaths.addEdge(x1, e * inDim[0], x2, e * inDim[1], w, e * nw, s, 0);
             }
-            if (divisor != 1f) {
-                for (int c = row; c < row + outDim; c++) {
-                    o[c] /= divisor;
-                }
-            }
+            receiverPaths.endReceiver(o, row, divisor, s, 0);
         }
     }
 
@@ -82,13 +82,15 @@ final class MessageBlockStep extends Step {
         int a1 = rowAcc;
         int a2 = a1 + d1;
         int aw = a2 + d2;
+        int loaded = -1;
         for (int e = lo; e < hi; e++) {
-            int src = recv[e] * outDim;
-            for (int c = 0; c < outDim; c++) {
-                s[gCopy + c] = g[src + c] / divisor;
+            if (recv[e] != loaded) {
+                // edges come grouped by receiver: its gradient is transposed once for all of them
+                loaded = recv[e];
+                receiverPaths.loadGradient(g, loaded * outDim, divisor, s, 0);
             }
             Arrays.fill(s, a1, aw + nw, 0f);
-            paths.backward(x1, e * d1, x2, e * d2, w, e * nw, s, gCopy, g1 == null ? null : s, a1,
+            receiverPaths.backwardEdge(x1, e * d1, x2, e * d2, w, e * nw, g1 == null ? null : s, a1,
                     g2 == null ? null : s, a2, gw == null ? null : s, aw, s, 0);
             if (g1 != null) {
                 EquivariantSteps.addInto(s, a1, g1, e * d1, d1);

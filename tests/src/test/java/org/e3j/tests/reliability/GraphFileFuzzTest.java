@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.e3j.engine.E3jException;
 import org.e3j.layers.graph.GraphExecutor;
+import org.e3j.plan.GraphPlanner;
+import org.e3j.plan.PlanWorkspace;
 import org.e3j.layers.graph.ModelGraph;
 import org.e3j.layers.io.Json;
 import org.e3j.layers.io.ModelFormatException;
@@ -23,7 +25,8 @@ import org.e3j.layers.model.ModelInput;
 /**
  * Fuzz target for the model-graph loader and executor (format version 2, issue 12): byte 0 picks a
  * graph fixture ({@code tests/fixtures/graph/<case>}) whose tensors are kept, the rest (UTF-8)
- * replaces its {@code e3j_config}. Whatever loads is run (forward and reverse) on the fixture's
+ * replaces its {@code e3j_config}. Whatever loads is run (forward and reverse), by the double executor
+ * and by the compiled float32 plan, on the fixture's
  * structure. Only {@link E3jException}s with a message may come out. Seeds: the six fixture configs
  * ({@code GraphFileFuzzTestInputs/graphConfig/}); {@code scripts/fuzz 300 GraphFileFuzzTest#graphConfig}
  * fuzzes it for real.
@@ -99,6 +102,14 @@ class GraphFileFuzzTest {
         }
         try {
             new GraphExecutor(graph).compute(base.input(), base.cell(), null);
+        } catch (E3jException e) {
+            ModelFiles.requireMessage(e);
+        }
+        // the graph planner compiles whatever the loader accepts, and runs it or refuses with a message
+        try (PlanWorkspace ws = new PlanWorkspace(GraphPlanner.compile(graph), 1)) {
+            var in = base.input();
+            ws.evaluate(in.numNodes(), in.numEdges(), in.positions(), in.numbers(), in.senders(), in.receivers(),
+                    in.shifts(), in.nNode(), true);
         } catch (E3jException e) {
             ModelFiles.requireMessage(e);
         }
