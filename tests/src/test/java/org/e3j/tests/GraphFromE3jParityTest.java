@@ -1,6 +1,7 @@
 package org.e3j.tests;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
@@ -67,6 +68,60 @@ class GraphFromE3jParityTest {
             assertTrue(f64 > 0 && f64 < 1e-5, "c_f64 vs c_f32: " + f64);
             assertTrue(worst <= TOL, c + ": " + worst);
         }));
+    }
+
+    /**
+     * The fast graph plan on e3j's own exported Potentials (spherical harmonics as the product's first
+     * operand: the plan swaps the channel roles; LayerNorm MLPs; concat; gelu / soft_odd gates; batches
+     * of 3 structures with stress): energy, atom energies, forces and stress within 1e-5 max(1, |ref|)
+     * of the version-1 double reference.
+     */
+    @TestFactory
+    Stream<DynamicTest> fastPlanEqualsTheVersion1Reference() {
+        return Stream.of("potential_crystal32", "potential_batch3").map(c -> DynamicTest.dynamicTest(c, () -> {
+            ModelGraph graph = ModelGraph.load(resource("graph-from-e3j/" + c + ".safetensors"));
+            ReferenceModel v1 = ReferenceModel.load(Fixtures.root().resolve(c).resolve("model.safetensors"));
+            SafeTensors f = SafeTensors.open(Fixtures.root().resolve(c).resolve("fixture.safetensors"));
+            ModelInput in = Fixtures.input(f);
+            double[] cells = f.contains("input/cell") ? f.doubles("input/cell") : null;
+            ReferenceForces.Result want = ReferenceForces.compute(v1, in, cells, null);
+            org.e3j.plan.GraphPlan plan = org.e3j.plan.GraphPlanner.compile(graph);
+            assertEquals(graph.nodes().stream().filter(n -> n.op().equals("scatter_sum")).count(), plan.fused().size(),
+                    "message blocks fused: " + plan.fused());
+            try (org.e3j.plan.PlanWorkspace ws = new org.e3j.plan.PlanWorkspace(plan, 2)) {
+                ws.evaluate(in.numNodes(), in.numEdges(), in.positions(), in.numbers(), in.senders(), in.receivers(),
+                        in.shifts(), in.nNode(), true);
+                double worst = 0;
+                double[] forces = new double[3 * in.numNodes()];
+                ws.forces(forces);
+                for (int g = 0; g < in.numGraphs(); g++) {
+                    worst = Math.max(worst, rel(ws.energy(g), want.energy()[g]));
+                    if (cells != null && want.stressValid()[g]) {
+                        double[] v = new double[9];
+                        ws.virial(g, v, 0);
+                        double vol = Math.abs(GraphFixtureParityTest.det(java.util.Arrays.copyOfRange(cells, 9 * g,
+                                9 * g + 9)));
+                        double[] stress = {-v[0] / vol, -v[4] / vol, -v[8] / vol, -v[5] / vol, -v[2] / vol, -v[1] / vol};
+                        for (int k = 0; k < 6; k++) {
+                            worst = Math.max(worst, rel(stress[k], want.stress()[6 * g + k]));
+                        }
+                    }
+                }
+                for (int i = 0; i < in.numNodes(); i++) {
+                    worst = Math.max(worst, rel(ws.atomEnergy(i), want.atomEnergies()[i]));
+                }
+                for (int k = 0; k < forces.length; k++) {
+                    worst = Math.max(worst, rel(forces[k], want.forces()[k]));
+                }
+                System.out.printf("%-20s fast graph plan vs version-1 reference: worst %.2e (%d graphs, %d fused blocks)%n",
+                        c, worst, in.numGraphs(), plan.fused().size());
+                assertTrue(worst <= 1e-5, c + ": " + worst);
+            }
+        }));
+    }
+
+    static double rel(double got, double ref) {
+        return Math.abs(got - ref) / Math.max(1.0, Math.abs(ref));
     }
 
     static SafeTensors resource(String name) throws java.io.IOException {

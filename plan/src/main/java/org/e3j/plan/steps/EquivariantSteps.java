@@ -64,10 +64,24 @@ public final class EquivariantSteps {
      */
     public static Step messageBlock(StepContext product, boolean scaled, int[] simplifyColumns, StepContext block,
             double divisor) {
-        ChannelPaths paths = scaled
-                ? new TensorProductStep(product, ((LinearOps.Product) product.compiled()).tensorProduct(), true)
-                        .channelPaths()
-                : new UvuStep(product, (WeightedTensorProducts.Uvu) product.compiled()).channelPaths();
+        ChannelPaths paths;
+        if (scaled) {
+            TensorProductStep tp = new TensorProductStep(product, ((LinearOps.Product) product.compiled()).tensorProduct(),
+                    true);
+            paths = tp.channelPaths();
+            if (tp.swapped()) { // the block reads the product's inputs in the paths' order
+                int[] in = block.in().clone();
+                in[0] = block.in()[1];
+                in[1] = block.in()[0];
+                java.util.List<ValueType> types = new java.util.ArrayList<>(block.inTypes());
+                types.set(0, block.inTypes().get(1));
+                types.set(1, block.inTypes().get(0));
+                block = new StepContext(block.node(), block.op(), block.compiled(), in, block.out(), types,
+                        block.outType());
+            }
+        } else {
+            paths = new UvuStep(product, (WeightedTensorProducts.Uvu) product.compiled()).channelPaths();
+        }
         if (simplifyColumns != null) {
             int[] columnOf = new int[product.outType().dim()];
             java.util.Arrays.fill(columnOf, -1);

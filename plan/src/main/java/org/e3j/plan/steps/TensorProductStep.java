@@ -28,6 +28,8 @@ final class TensorProductStep extends Step {
     private final ChannelPaths channels;
     /** Fused with a following scale_irreps: the third input holds one weight per output copy. */
     private final boolean scaled;
+    /** The channel paths take the second input as their first (see the constructor). */
+    private final boolean swapped;
     /** Scratch offset of the reverse pass's row accumulators (x1, x2), after the channel paths' scratch. */
     private final int rowAcc;
 
@@ -50,6 +52,16 @@ final class TensorProductStep extends Step {
         int[] cols2 = tp.regroupColumns2();
         List<Path> ps = new ArrayList<>();
         List<ChannelPaths.Path> cps = new ArrayList<>();
+        // channels are what the paths run in parallel: when every copy of the first input is single (the
+        // spherical harmonics first, as e3j's own Potential writes it) the second input's copies are the
+        // channels, so the roles swap (output copy u*mul2+v = v since u = 0; the CG indices i and j swap)
+        boolean swap = true;
+        boolean anyMany = false;
+        for (TensorProduct.Path p : tp.paths()) {
+            swap &= p.mul1() == 1;
+            anyMany |= p.mul2() > 1;
+        }
+        this.swapped = swap && anyMany;
         for (TensorProduct.Path p : tp.paths()) {
             int d1 = p.ir1().dim();
             int d2 = p.ir2().dim();
@@ -67,8 +79,12 @@ final class TensorProductStep extends Step {
             }
             Path sp = sparse(col1, col2, p.outOffset(), p.irOut().dim(), p.cg(), p.alpha());
             ps.add(sp);
-            cps.add(new ChannelPaths.Path(col1, col2, d1, d2, p.irOut().dim(), p.outOffset(), false, scaled,
-                    scaled ? copyIndex(outIrreps, p.outOffset()) : 0, sp.ci(), sp.cj(), sp.ck(), sp.coef()));
+            int wOff = scaled ? copyIndex(outIrreps, p.outOffset()) : 0;
+            cps.add(swapped
+                    ? new ChannelPaths.Path(col2, col1, d2, d1, p.irOut().dim(), p.outOffset(), false, scaled, wOff,
+                            sp.cj(), sp.ci(), sp.ck(), sp.coef())
+                    : new ChannelPaths.Path(col1, col2, d1, d2, p.irOut().dim(), p.outOffset(), false, scaled, wOff,
+                            sp.ci(), sp.cj(), sp.ck(), sp.coef()));
         }
         paths = ps.toArray(new Path[0]);
         channels = new ChannelPaths(cps.toArray(new ChannelPaths.Path[0]));
@@ -118,7 +134,11 @@ final class TensorProductStep extends Step {
         int nw = scaled ? inDim[2] : 0;
         Arrays.fill(o, lo * outDim, hi * outDim, 0f);
         for (int r = lo; r < hi; r++) {
-            channels.forward(x1, r * inDim[0], x2, r * inDim[1], w, r * nw, o, r * outDim, s, 0);
+            if (swapped) {
+                channels.forward(x2, r * inDim[1], x1, r * inDim[0], w, r * nw, o, r * outDim, s, 0);
+            } else {
+                channels.forward(x1, r * inDim[0], x2, r * inDim[1], w, r * nw, o, r * outDim, s, 0);
+            }
         }
     }
 
@@ -142,8 +162,13 @@ final class TensorProductStep extends Step {
         int aw = a2 + d2;
         for (int r = lo; r < hi; r++) {
             Arrays.fill(s, a1, aw + nw, 0f);
-            channels.backward(x1, r * d1, x2, r * d2, w, r * nw, g, r * outDim, g1 == null ? null : s, a1,
-                    g2 == null ? null : s, a2, gw == null ? null : s, aw, s, 0);
+            if (swapped) {
+                channels.backward(x2, r * d2, x1, r * d1, w, r * nw, g, r * outDim, g2 == null ? null : s, a2,
+                        g1 == null ? null : s, a1, gw == null ? null : s, aw, s, 0);
+            } else {
+                channels.backward(x1, r * d1, x2, r * d2, w, r * nw, g, r * outDim, g1 == null ? null : s, a1,
+                        g2 == null ? null : s, a2, gw == null ? null : s, aw, s, 0);
+            }
             if (g1 != null) {
                 EquivariantSteps.addInto(s, a1, g1, r * d1, d1);
             }
@@ -168,6 +193,11 @@ final class TensorProductStep extends Step {
             per += 3.0 * p.col1.length * p.col2.length * p.coef.length;
         }
         return per * (domain == Domain.EDGE ? edges : nodes);
+    }
+
+    /** Whether the channel paths take the second input as their first. */
+    boolean swapped() {
+        return swapped;
     }
 
     /** The paths, for a fused message step that writes their output elsewhere. */
