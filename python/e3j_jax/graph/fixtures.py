@@ -51,6 +51,10 @@ CASES = [
      dict(hidden="4x0e+2x1e+2x2e", sh="1x0e+1x1e+1x2e", layers=2, kind="periodic", seed=22)),
     ("jax_md_lmax3_layers3_periodic", "jax-md",
      dict(hidden="3x0e+2x1o+1x2e+1x3o", sh="1x0e+1x1o+1x2e+1x3o", layers=3, kind="periodic", seed=23)),
+    # five layers (issue 12: "1-5 layers")
+    ("nequip_eqx_lmax2_layers5_open", "nequip-eqx", dict(lmax=2, n_layers=5, hidden_size=2, seed=14)),
+    ("jax_md_lmax2_layers5_periodic", "jax-md",
+     dict(hidden="3x0e+2x1o+1x2e", sh="1x0e+1x1o+1x2e", layers=5, kind="periodic", seed=24)),
 ]
 SPECIES_Z = [29, 13]  # config order (unsorted); e3j species index = sorted position for nequip-eqx
 
