@@ -42,7 +42,7 @@ def structure_inputs(st, dtype=np.float32):
 
 
 def test_fixture_cases_present():
-    assert len(GRAPH_CASES) == 6, GRAPH_CASES
+    assert len(GRAPH_CASES) == 8, GRAPH_CASES
     size = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(GRAPH_FIXTURES) for f in fs)
     assert size < 1_000_000
 
