@@ -55,7 +55,7 @@ class EquivariantStepsTest {
         try (Stream<Path> s = Files.list(FIXTURES)) {
             cases = s.filter(p -> Files.isRegularFile(p.resolve("model.safetensors"))).sorted().toList();
         }
-        assertEquals(6, cases.size(), "graph fixtures under " + FIXTURES.toAbsolutePath());
+        assertEquals(8, cases.size(), "graph fixtures under " + FIXTURES.toAbsolutePath());
         return cases.stream().map(dir -> DynamicTest.dynamicTest(dir.getFileName().toString(), () -> {
             ModelGraph graph = ModelGraph.load(dir.resolve("model.safetensors"));
             Map<String, Worst> w = checkAll(graph, fixtureInput(dir), new Random(1));

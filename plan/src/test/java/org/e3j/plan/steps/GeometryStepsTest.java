@@ -58,7 +58,7 @@ class GeometryStepsTest {
         try (Stream<Path> s = Files.list(ROOT.resolve("fixtures/graph"))) {
             dirs = s.filter(p -> Files.isRegularFile(p.resolve("model.safetensors"))).sorted().toList();
         }
-        assertEquals(6, dirs.size(), "graph fixtures");
+        assertEquals(8, dirs.size(), "graph fixtures");
         return dirs.stream().map(d -> DynamicTest.dynamicTest(d.getFileName().toString(), () -> {
             Case c = new Case(d.getFileName().toString(), ModelGraph.load(d.resolve("model.safetensors")),
                     fixtureInput(d.resolve("expected.json")));
