@@ -3,7 +3,8 @@
 ``python -m e3j_jax.bench_one --model M.safetensors --structure S.xyz [--warmup 5] [--time 5]
 [--energy-only]``
 
-Loads the model with ``e3j_jax.export.load_model`` (a ``Potential``), builds the graph of the
+Loads the model with ``e3j_jax.export.load_model`` (a ``Potential``) or, for a model graph (format
+version 2), with ``e3j_jax.graph.model_graph.read_graph_file`` (run by its JAX interpreter), builds the graph of the
 first frame of ``S.xyz`` with ASE's ``neighbor_list("ijS")`` at the model cutoff (senders = i,
 receivers = j, shifts = S @ cell; ``e3j_jax.calculator.atoms_to_graph``) and times, under
 ``jax.jit`` on the CPU with XLA's default thread pool, ``energy_forces_stress`` (or the energy
@@ -25,6 +26,7 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 import e3nn_jax as e3nn  # noqa: E402
 import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 from ase.io import read  # noqa: E402
 
@@ -33,18 +35,66 @@ from e3j_jax.export import load_model  # noqa: E402
 from e3j_jax.potential import energy_forces_stress  # noqa: E402
 
 
-def bench(model_file: str, structure_file: str, warmup: float, duration: float, energy_only: bool) -> dict:
-    model, variables, cfg = load_model(model_file)
-    if cfg.get("architecture") != "Potential":
-        raise SystemExit(f"bench_one: {model_file} is a {cfg.get('architecture')}, not a Potential")
-    atoms = read(structure_file, index=0, format="extxyz")
-    graph, cell, pbc = atoms_to_graph(atoms, model)
+def _is_graph_file(path: str) -> bool:
+    import safetensors
+
+    with safetensors.safe_open(path, framework="numpy") as f:
+        meta = f.metadata() or {}
+    try:
+        return json.loads(meta.get("e3j_config", "{}")).get("format_version") == 2
+    except ValueError:
+        return False
+
+
+def _graph_call(model_file: str, atoms, energy_only: bool):
+    """A model graph (format version 2: nequip-eqx, jax-md, ... exports): its JAX interpreter (e3nn-jax's
+    own functions, e3j_jax.graph) under jax.jit, on ASE's neighbour list at the file's neighbor_cutoff."""
+    from ase.neighborlist import neighbor_list
+
+    from e3j_jax.graph.model_graph import energy_forces_stress as graph_efs
+    from e3j_jax.graph.model_graph import read_graph_file, run
+
+    graph, cfg = read_graph_file(model_file)
+    cutoff = cfg.get("neighbor_cutoff")
+    if cutoff is None:
+        raise SystemExit(f"bench_one: {model_file} declares no neighbor_cutoff")
+    i, j, S = neighbor_list("ijS", atoms, float(cutoff), self_interaction=False)
+    periodic = bool(np.all(atoms.pbc))
+    shifts = S.astype(np.float64) @ np.asarray(atoms.cell, np.float64)
+    inputs = dict(positions=jnp.asarray(atoms.positions, jnp.float32),
+                  atomic_numbers=jnp.asarray(atoms.numbers, jnp.int32),
+                  senders=jnp.asarray(i, jnp.int32), receivers=jnp.asarray(j, jnp.int32),
+                  shifts=jnp.asarray(shifts, jnp.float32), n_node=jnp.asarray([len(atoms)], jnp.int32))
+    species = cfg.get("species")
+    if species is not None:
+        unknown = sorted(set(atoms.numbers.tolist()) - set(species))
+        if unknown:
+            raise SystemExit(f"bench_one: atomic numbers {unknown} are not in the model's {species}")
+        inputs["species"] = jnp.asarray([species.index(int(z)) for z in atoms.numbers], jnp.int32)
+    cell = np.asarray(atoms.cell, np.float64) if periodic else None
     if energy_only:
-        f = jax.jit(lambda v, g: model.apply(v, g)["energy"])
-        call = lambda: f(variables, graph)  # noqa: E731
+        f = jax.jit(lambda x: run(graph, x)["energy"].array[:, 0])
     else:
-        fs = jax.jit(lambda v, g, c, p: energy_forces_stress(model, v, g, c, p))
-        call = lambda: fs(variables, graph, cell, pbc)  # noqa: E731
+        f = jax.jit(lambda x: graph_efs(graph, x, cell=cell))
+    return (lambda: f(inputs)), len(i)  # noqa: E731
+
+
+def bench(model_file: str, structure_file: str, warmup: float, duration: float, energy_only: bool) -> dict:
+    atoms = read(structure_file, index=0, format="extxyz")
+    if _is_graph_file(model_file):
+        call, nedges = _graph_call(model_file, atoms, energy_only)
+    else:
+        model, variables, cfg = load_model(model_file)
+        if cfg.get("architecture") != "Potential":
+            raise SystemExit(f"bench_one: {model_file} is a {cfg.get('architecture')}, not a Potential")
+        graph, cell, pbc = atoms_to_graph(atoms, model)
+        nedges = int(graph.senders.shape[0])
+        if energy_only:
+            f = jax.jit(lambda v, g: model.apply(v, g)["energy"])
+            call = lambda: f(variables, graph)  # noqa: E731
+        else:
+            fs = jax.jit(lambda v, g, c, p: energy_forces_stress(model, v, g, c, p))
+            call = lambda: fs(variables, graph, cell, pbc)  # noqa: E731
 
     out = jax.block_until_ready(call())  # compile
     energy = float(np.asarray(out if energy_only else out["energy"])[0])
@@ -64,7 +114,7 @@ def bench(model_file: str, structure_file: str, warmup: float, duration: float, 
     samples.sort()
     return dict(
         min_us=samples[0], median_us=samples[len(samples) // 2], n=len(samples), warmup_calls=warm,
-        natoms=len(atoms), nedges=int(graph.senders.shape[0]), energy=energy,
+        natoms=len(atoms), nedges=nedges, energy=energy,
         kind="energy" if energy_only else "energy+forces+stress",
         jax=jax.__version__, e3nn_jax=e3nn.__version__,
     )

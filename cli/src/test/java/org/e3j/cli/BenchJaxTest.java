@@ -84,6 +84,51 @@ class BenchJaxTest {
         }
     }
 
+    /**
+     * A model graph (format version 2, a jax-md NequIP made by jax-md's own code) beside JAX: the graph
+     * planner against the graph's JAX interpreter (e3nn-jax's functions) under jax.jit, same energy.
+     * Failed before: bench_one loaded version-1 files only ("unsupported e3j model format_version 2").
+     */
+    @Test
+    void aModelGraphBesideJax() throws Exception {
+        assumeTrue(Files.isExecutable(VENV_PYTHON), "python/.venv is absent (bash python/setup_venv.sh)");
+        Path graph = Path.of("../tests/fixtures/graph/jax_md_lmax2_layers2_periodic/model.safetensors")
+                .toAbsolutePath();
+        // a periodic Cu/Al crystal (the graph's elements; its cutoff is 2.9 A)
+        int n = 32;
+        int[] z = new int[n];
+        double[] pos = new double[3 * n];
+        double a = 3.61;
+        double[][] basis = {{0, 0, 0}, {0.5, 0.5, 0}, {0.5, 0, 0.5}, {0, 0.5, 0.5}};
+        int t = 0;
+        for (int i = 0; i < 2; i++) {
+            for (int j = 0; j < 2; j++) {
+                for (int k = 0; k < 2; k++) {
+                    for (double[] b : basis) {
+                        z[t] = t % 2 == 0 ? 29 : 13;
+                        pos[3 * t] = (i + b[0]) * a + 0.03 * ((t * 7) % 5 - 2);
+                        pos[3 * t + 1] = (j + b[1]) * a;
+                        pos[3 * t + 2] = (k + b[2]) * a;
+                        t++;
+                    }
+                }
+            }
+        }
+        Structure s = new Structure(z, pos, new double[] {2 * a, 0, 0, 0, 2 * a, 0, 0, 0, 2 * a},
+                new boolean[] {true, true, true});
+        Path xyz = dir.resolve("cual.xyz");
+        ExtXyz.write(xyz, List.of(Frame.of(s)));
+        Run r = run("bench", "--jax", "--model", graph.toString(), "-s", xyz.toString(), "--warmup", "0.2", "--time",
+                "0.3");
+        assertEquals(0, r.status(), r.out() + r.err());
+        String out = r.out();
+        assertTrue(out.contains("e3j bench: 32 atoms, energy+forces+stress"), out);
+        double e3jEnergy = value(out, "(?m)^energy (-?[0-9.]+) eV");
+        double jaxEnergy = value(out, "(?m)^JAX energy (-?[0-9.]+) eV");
+        assertEquals(e3jEnergy, jaxEnergy, 1e-5 * Math.max(1, Math.abs(e3jEnergy)), out);
+        assertTrue(value(out, "(?m)^ratio JAX/e3j ([0-9.]+)x \\(median\\)") > 0, out);
+    }
+
     @Test
     void missingVenvIsOneClearLine() throws Exception {
         Path home = dir.resolve("home");
