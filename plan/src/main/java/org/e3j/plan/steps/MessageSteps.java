@@ -43,6 +43,16 @@ public final class MessageSteps {
         return idx == b.receivers ? b.byReceiver : b.bySender;
     }
 
+    /** {@code dst[base..base+dim) += src row e} for the edges {@code order[from..to)}, in that order. */
+    static void addEdgeRows(float[] src, int[] order, int from, int to, float[] dst, int base, int dim) {
+        for (int p = from; p < to; p++) {
+            int e = order[p] * dim;
+            for (int c = 0; c < dim; c++) {
+                dst[base + c] += src[e + c];
+            }
+        }
+    }
+
     /** {@code x[index]}: reverse pass sums the gradient of each atom's edges (CSR of the index). */
     static final class Gather extends Step {
         private final int dim;
@@ -78,13 +88,7 @@ public final class MessageSteps {
             int[] order = csrOrder(b, idx);
             float[] g = b.grad[out];
             for (int i = lo; i < hi; i++) {
-                int base = i * dim;
-                for (int p = start[i]; p < start[i + 1]; p++) {
-                    int src = order[p] * dim;
-                    for (int c = 0; c < dim; c++) {
-                        gIn[base + c] += g[src + c];
-                    }
-                }
+                addEdgeRows(g, order, start[i], start[i + 1], gIn, i * dim, dim);
             }
         }
     }
@@ -112,12 +116,7 @@ public final class MessageSteps {
             for (int i = lo; i < hi; i++) {
                 int base = i * dim;
                 java.util.Arrays.fill(o, base, base + dim, 0f);
-                for (int p = start[i]; p < start[i + 1]; p++) {
-                    int src = order[p] * dim;
-                    for (int c = 0; c < dim; c++) {
-                        o[base + c] += x[src + c];
-                    }
-                }
+                addEdgeRows(x, order, start[i], start[i + 1], o, base, dim);
                 float d = mean ? Math.max(1, start[i + 1] - start[i]) : divisor;
                 if (d != 1f) {
                     for (int c = 0; c < dim; c++) {
