@@ -54,7 +54,12 @@ final class MessageBlockStep extends Step {
                 int e = order[p];
                 receiverPaths.addEdge(x1, e * inDim[0], x2, e * inDim[1], w, e * nw, s, 0);
             }
-            receiverPaths.endReceiver(o, row, divisor, s, 0);
+            receiverPaths.endReceiver(o, row, s, 0);
+            if (divisor != 1f) {
+                for (int c = row; c < row + outDim; c++) {
+                    o[c] /= divisor;
+                }
+            }
         }
     }
 

@@ -12,8 +12,8 @@ import org.e3j.engine.kernels.Kernels;
  * vectors) over all its edges and transposed into e3nn-jax's layout once, and in the reverse pass the
  * receiver's gradient is transposed once and reused by its edges (edges come grouped by receiver).
  * Each edge transposes its first input once per input chunk (not once per path). Same arithmetic as
- * {@link ChannelPaths}: per path and copy v, {@code M = sum_j C x2[v, j]}, {@code t = M^T x1} (a small
- * GEMM), {@code acc += w[., v] * t}.
+ * per path and copy v, {@code M = sum_j C x2[v, j]}, {@code t = M^T x1} (a small GEMM),
+ * {@code acc += w[., v] * t}. The unfused product steps use it with one "edge" per row.
  */
 final class ReceiverPaths {
     private final Kernels k = KernelProvider.get();
@@ -196,8 +196,11 @@ final class ReceiverPaths {
         }
     }
 
-    /** Writes the receiver's accumulators into its output row, divided by {@code divisor}. */
-    void endReceiver(float[] out, int rowOut, float divisor, float[] s, int base) {
+    /**
+     * Adds the receiver's accumulators into its output row (paths may share output columns: several
+     * uvu instructions can write one output irrep), which the caller has zeroed.
+     */
+    void endReceiver(float[] out, int rowOut, float[] s, int base) {
         for (int t = 0; t < paths.length; t++) {
             ChannelPaths.Path p = paths[t];
             for (int v = 0; v < blockOff[t].length; v++) {
@@ -205,7 +208,7 @@ final class ReceiverPaths {
                 for (int u = 0; u < p.mul1(); u++) {
                     int o = rowOut + outColumn(p, u, v);
                     for (int kk = 0; kk < p.dOut(); kk++) {
-                        out[o + kk] = s[acc + kk * mulP + u] / divisor;
+                        out[o + kk] += s[acc + kk * mulP + u];
                     }
                 }
             }

@@ -23,7 +23,6 @@ final class TensorProductStep extends Step {
      */
     record Path(int[] col1, int[] col2, int outOffset, int dimOut, int[] ci, int[] cj, int[] ck, float[] coef) {}
 
-    private final Path[] paths;
     /** The same paths, computed channel-parallel. */
     private final ChannelPaths channels;
     /** Fused with a following scale_irreps: the third input holds one weight per output copy. */
@@ -32,6 +31,8 @@ final class TensorProductStep extends Step {
     private final boolean swapped;
     /** Scratch offset of the reverse pass's row accumulators (x1, x2), after the channel paths' scratch. */
     private final int rowAcc;
+    /** The paths run one row at a time (a row is a receiver with one edge). */
+    private final ReceiverPaths rows;
 
     TensorProductStep(StepContext c, TensorProduct tp) {
         this(c, tp, false);
@@ -50,7 +51,6 @@ final class TensorProductStep extends Step {
         boolean[] live2 = EquivariantSteps.liveColumns(c.inTypes().get(1));
         int[] cols1 = tp.regroupColumns1();
         int[] cols2 = tp.regroupColumns2();
-        List<Path> ps = new ArrayList<>();
         List<ChannelPaths.Path> cps = new ArrayList<>();
         // channels are what the paths run in parallel: when every copy of the first input is single (the
         // spherical harmonics first, as e3j's own Potential writes it) the second input's copies are the
@@ -78,7 +78,6 @@ final class TensorProductStep extends Step {
                 col2[v] = cols2[p.offset2() + v * d2];
             }
             Path sp = sparse(col1, col2, p.outOffset(), p.irOut().dim(), p.cg(), p.alpha());
-            ps.add(sp);
             int wOff = scaled ? copyIndex(outIrreps, p.outOffset()) : 0;
             cps.add(swapped
                     ? new ChannelPaths.Path(col2, col1, d2, d1, p.irOut().dim(), p.outOffset(), false, scaled, wOff,
@@ -86,9 +85,9 @@ final class TensorProductStep extends Step {
                     : new ChannelPaths.Path(col1, col2, d1, d2, p.irOut().dim(), p.outOffset(), false, scaled, wOff,
                             sp.ci(), sp.cj(), sp.ck(), sp.coef()));
         }
-        paths = ps.toArray(new Path[0]);
         channels = new ChannelPaths(cps.toArray(new ChannelPaths.Path[0]));
-        rowAcc = channels.scratchFloats();
+        rows = new ReceiverPaths(channels.paths());
+        rowAcc = rows.scratchFloats();
     }
 
     /** The index (in chunk order) of the irrep copy that starts at column {@code col}. */
@@ -135,9 +134,13 @@ final class TensorProductStep extends Step {
         Arrays.fill(o, lo * outDim, hi * outDim, 0f);
         for (int r = lo; r < hi; r++) {
             if (swapped) {
-                channels.forward(x2, r * inDim[1], x1, r * inDim[0], w, r * nw, o, r * outDim, s, 0);
+                rows.beginReceiver(s, 0);
+                rows.addEdge(x2, r * inDim[1], x1, r * inDim[0], w, r * nw, s, 0);
+                rows.endReceiver(o, r * outDim, s, 0);
             } else {
-                channels.forward(x1, r * inDim[0], x2, r * inDim[1], w, r * nw, o, r * outDim, s, 0);
+                rows.beginReceiver(s, 0);
+                rows.addEdge(x1, r * inDim[0], x2, r * inDim[1], w, r * nw, s, 0);
+                rows.endReceiver(o, r * outDim, s, 0);
             }
         }
     }
@@ -163,10 +166,12 @@ final class TensorProductStep extends Step {
         for (int r = lo; r < hi; r++) {
             Arrays.fill(s, a1, aw + nw, 0f);
             if (swapped) {
-                channels.backward(x2, r * d2, x1, r * d1, w, r * nw, g, r * outDim, g2 == null ? null : s, a2,
+                rows.loadGradient(g, r * outDim, 1f, s, 0);
+                rows.backwardEdge(x2, r * d2, x1, r * d1, w, r * nw, g2 == null ? null : s, a2,
                         g1 == null ? null : s, a1, gw == null ? null : s, aw, s, 0);
             } else {
-                channels.backward(x1, r * d1, x2, r * d2, w, r * nw, g, r * outDim, g1 == null ? null : s, a1,
+                rows.loadGradient(g, r * outDim, 1f, s, 0);
+                rows.backwardEdge(x1, r * d1, x2, r * d2, w, r * nw, g1 == null ? null : s, a1,
                         g2 == null ? null : s, a2, gw == null ? null : s, aw, s, 0);
             }
             if (g1 != null) {
@@ -188,11 +193,7 @@ final class TensorProductStep extends Step {
 
     @Override
     public double flops(int nodes, int edges) {
-        double per = 0;
-        for (Path p : paths) {
-            per += 3.0 * p.col1.length * p.col2.length * p.coef.length;
-        }
-        return per * (domain == Domain.EDGE ? edges : nodes);
+        return channels.forwardFlops() * (domain == Domain.EDGE ? edges : nodes);
     }
 
     /** Whether the channel paths take the second input as their first. */

@@ -21,6 +21,8 @@ final class UvuStep extends Step {
     private final ChannelPaths paths;
     /** Scratch offset of the row accumulators of the reverse pass (x1, x2, weights), after the paths' scratch. */
     private final int rowAcc;
+    /** The paths run one row at a time (a row is a receiver with one edge). */
+    private final ReceiverPaths rows;
 
     UvuStep(StepContext c, WeightedTensorProducts.Uvu op) {
         super(c);
@@ -44,7 +46,8 @@ final class UvuStep extends Step {
                     sp.ci(), sp.cj(), sp.ck(), sp.coef()));
         }
         paths = new ChannelPaths(ps.toArray(new ChannelPaths.Path[0]));
-        rowAcc = paths.scratchFloats();
+        rows = new ReceiverPaths(paths.paths());
+        rowAcc = rows.scratchFloats();
     }
 
     @Override
@@ -55,7 +58,9 @@ final class UvuStep extends Step {
         float[] o = b.value[out];
         Arrays.fill(o, lo * outDim, hi * outDim, 0f);
         for (int r = lo; r < hi; r++) {
-            paths.forward(x1, r * inDim[0], x2, r * inDim[1], wt, r * inDim[2], o, r * outDim, s, 0);
+            rows.beginReceiver(s, 0);
+            rows.addEdge(x1, r * inDim[0], x2, r * inDim[1], wt, r * inDim[2], s, 0);
+            rows.endReceiver(o, r * outDim, s, 0);
         }
     }
 
@@ -80,7 +85,8 @@ final class UvuStep extends Step {
         for (int r = lo; r < hi; r++) {
             // per-row accumulators, added into the gradients once (each gradient row is written by this row only)
             Arrays.fill(s, a1, aw + nw, 0f);
-            paths.backward(x1, r * d1, x2, r * d2, wt, r * nw, g, r * outDim, g1 == null ? null : s, a1,
+            rows.loadGradient(g, r * outDim, 1f, s, 0);
+            rows.backwardEdge(x1, r * d1, x2, r * d2, wt, r * nw, g1 == null ? null : s, a1,
                     g2 == null ? null : s, a2, gw == null ? null : s, aw, s, 0);
             if (g1 != null) {
                 EquivariantSteps.addInto(s, a1, g1, r * d1, d1);
