@@ -3,6 +3,7 @@ package org.e3j.layers.fast;
 import java.util.Arrays;
 import org.e3j.engine.kernels.FloatMath;
 import org.e3j.engine.kernels.Kernels;
+import org.e3j.engine.kernels.RadialTableKernel;
 import org.e3j.engine.plan.WorkerPool;
 import org.e3j.layers.fast.FastModel.Act;
 import org.e3j.layers.fast.FastModel.Block;
@@ -41,6 +42,8 @@ final class FastBackward {
     float[] gAgg;
     float[] dM;
     float[] dMlpIn;
+    /** d energy / d edge length through the radial tables (summed over layers), when the MLPs are tables. */
+    double[] dDist;
     double[] dr;
     double[] forces;
     int[] sendOffsets;
@@ -126,7 +129,8 @@ final class FastBackward {
     /** The per-edge buffers, for the workspace's live edges. */
     void allocateEdges() {
         dM = new float[ws.liveCap * model.mStride];
-        dMlpIn = new float[ws.liveCap * model.mlpIn];
+        dMlpIn = new float[model.radialTabulated() ? 0 : ws.liveCap * model.mlpIn];
+        dDist = model.radialTabulated() ? new double[ws.liveCap] : null;
         dr = new double[3 * ws.liveCap];
         sendEdges = new int[ws.liveCap];
         long rBytes = 4L * ws.liveCap * Math.max(1, model.maxRWidth);
@@ -224,7 +228,9 @@ final class FastBackward {
         }
         ws.step.phase = FastWorkspace.Step.BACKWARD;
         Arrays.fill(dM, 0, ws.e * model.mStride, 0f);
-        Arrays.fill(dMlpIn, 0, ws.e * model.mlpIn, 0f);
+        if (dDist == null) {
+            Arrays.fill(dMlpIn, 0, ws.e * model.mlpIn, 0f);
+        } // else dDist was zeroed by the forward's geometry pass (per edge, in parallel)
         for (int k = nl - 1; k >= 0; k--) {
             layer = k;
             phase = NODE;
@@ -351,7 +357,11 @@ final class FastBackward {
             int eEnd = ws.offsets[t1];
             int m = eEnd - eStart;
             if (m > 0) {
-                mlpForward(w, lp, ws.mlpIn, eStart * model.mlpIn, m);
+                if (lp.table != null) {
+                    tableForward(w, lp, null, eStart, m);
+                } else {
+                    mlpForward(w, lp, ws.mlpIn, eStart * model.mlpIn, m);
+                }
                 if (rAll != null) { // the same bits the sender pass would recompute (rows are independent)
                     System.arraycopy(rTile[w], 0, rAll, eStart * rw, m * rw);
                 }
@@ -404,7 +414,20 @@ final class FastBackward {
                 lp.rWidth);
     }
 
+    /** R of m edges from the layer's table into {@code rTile[w]}: e0 + i, or edges[e0 + i] when given. */
+    void tableForward(int w, LayerPlan lp, int[] edges, int e0, int m) {
+        RadialTable t = lp.table;
+        RadialTableKernel.eval(kern, m, ws.dist, edges, e0, t.coef, t.intervals, t.invH, t.cutoff, t.width, rTile[w], 0,
+                lp.rWidth);
+    }
+
     void mlpBackward(int w, LayerPlan lp, int e0, int m) {
+        if (lp.table != null) {
+            RadialTable t = lp.table;
+            RadialTableKernel.backward(kern, m, ws.dist, e0, t.coef, t.intervals, t.invH, t.cutoff, t.width, dRt[w], 0,
+                    lp.rWidth, dDist);
+            return;
+        }
         int kIn = model.mlpIn;
         int hp = model.pad(lp.hidden);
         int nh = lp.numHidden;
@@ -452,7 +475,9 @@ final class FastBackward {
                 t1++;
             }
             int q1 = sendOffsets[t1];
-            if (q1 > q0) {
+            if (q1 > q0 && lp.table != null) {
+                tableForward(w, lp, sendEdges, q0, q1 - q0);
+            } else if (q1 > q0) {
                 for (int q = q0; q < q1; q++) {
                     System.arraycopy(ws.mlpIn, sendEdges[q] * kIn, g, (q - q0) * kIn, kIn);
                 }
@@ -511,8 +536,9 @@ final class FastBackward {
             model.sh.computeWithJacobian(vx, vy, vz, y, 0, jc, 0);
             double env = radial.envelope(d);
             double denv = radial.envelopeDerivative(d);
-            radial.basis(d, basis, 0);
-            radial.basisDerivative(d, db, 0);
+            if (dDist == null) {
+                radial.basisRecurrence(d, basis, 0, db, 0);
+            }
             Arrays.fill(gy, 0.0);
             double gEnv = 0;
             int mo = k * ms;
@@ -532,10 +558,14 @@ final class FastBackward {
                 }
             }
             double dd = 0;
-            for (int b = 0; b < kIn; b++) {
-                double g = dMlpIn[k * kIn + b];
-                gEnv += g * basis[b];
-                dd += g * env * db[b];
+            if (dDist != null) {
+                dd = dDist[k]; // the tables' share, summed over layers
+            } else {
+                for (int b = 0; b < kIn; b++) {
+                    double g = dMlpIn[k * kIn + b];
+                    gEnv += g * basis[b];
+                    dd += g * env * db[b];
+                }
             }
             dd += gEnv * denv;
             double gx = 0;

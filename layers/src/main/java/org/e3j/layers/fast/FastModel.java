@@ -165,6 +165,8 @@ public final class FastModel {
         float[][] lnScale;
         float[][] lnBias;
         int rWidth;
+        /** The radial MLP as a proven table (null: evaluate the MLP). */
+        RadialTable table;
         float[] lastW; // [widthIn][rWidth]
         float[] lastB;
         float[][] denseWT; // [hidden][widthIn]
@@ -205,6 +207,13 @@ public final class FastModel {
     final int outputDim;
     final org.e3j.engine.so3.SphericalHarmonics sh;
     final org.e3j.layers.model.RadialBasis radial;
+    /**
+     * Per layer, the tabulated radial MLP (docs/radial-table.md), or null for the whole model: not a
+     * Potential, {@code -De3j.fast.radialTable=false}, or a layer whose bound could not be proven
+     * within the table size limit ({@link #radialTableNote} says why).
+     */
+    final RadialTable[] radialTables;
+    String radialTableNote;
 
     private FastModel(ReferenceModel ref, Kernels kernels) {
         this.reference = ref;
@@ -291,6 +300,7 @@ public final class FastModel {
         this.maxRegion = maxReg;
         this.maxRWidth = maxR;
         this.maxHidden = maxH;
+        this.radialTables = buildRadialTables();
 
         if (potential) {
             Linear ro = ref.readout;
@@ -319,6 +329,39 @@ public final class FastModel {
             readoutBlocks = null;
             readoutW = null;
         }
+    }
+
+    /** System property: {@code false} evaluates the radial MLP per edge instead of its proven table. */
+    public static final String RADIAL_TABLE_PROPERTY = "e3j.fast.radialTable";
+
+    private RadialTable[] buildRadialTables() {
+        if (!potential) {
+            radialTableNote = "not a Potential (the radial input is not a bounded distance)";
+            return null;
+        }
+        if (!Boolean.parseBoolean(System.getProperty(RADIAL_TABLE_PROPERTY, "true"))) {
+            radialTableNote = "off (-D" + RADIAL_TABLE_PROPERTY + "=false)";
+            return null;
+        }
+        RadialTable[] t = new RadialTable[layers.length];
+        for (int k = 0; k < layers.length; k++) {
+            RadialTable.Built b = RadialTable.build(layers[k], radial);
+            if (b.table() == null) {
+                radialTableNote = "layer " + k + ": " + b.refusal() + "; the MLP is evaluated per edge";
+                return null;
+            }
+            t[k] = b.table();
+        }
+        for (int k = 0; k < layers.length; k++) {
+            layers[k].table = t[k];
+        }
+        radialTableNote = "tabulated";
+        return t;
+    }
+
+    /** Whether the radial MLPs run as proven tables. */
+    public boolean radialTabulated() {
+        return radialTables != null;
     }
 
     /** Compiles for the kernels {@link KernelProvider#get()} chose. */
@@ -799,10 +842,12 @@ public final class FastModel {
         d.put("kernels", kernels.name());
         d.put("triples", triples.length);
         d.put("mStride", mStride);
+        d.put("radial MLP", radialTableNote);
         for (int k = 0; k < layers.length; k++) {
             LayerPlan lp = layers[k];
             d.put("layer" + k, lp.subPaths.length + " sub-paths, R width " + lp.rWidth + ", agg " + lp.aggStride
-                    + ", exp " + lp.expStride + ", out " + lp.outStride);
+                    + ", exp " + lp.expStride + ", out " + lp.outStride
+                    + (radialTables == null ? "" : "; radial table " + radialTables[k].describe()));
         }
         return d;
     }

@@ -5,6 +5,7 @@ import org.e3j.engine.Capacity;
 import org.e3j.engine.E3jException;
 import org.e3j.engine.kernels.FloatMath;
 import org.e3j.engine.kernels.Kernels;
+import org.e3j.engine.kernels.RadialTableKernel;
 import org.e3j.engine.plan.SingleCaller;
 import org.e3j.engine.plan.WorkerPool;
 import org.e3j.layers.fast.FastModel.Act;
@@ -84,6 +85,8 @@ public final class FastWorkspace implements AutoCloseable {
     final int[] regionBase = new int[FastModel.REGIONS];
     float[] mvals;
     float[] mlpIn;
+    /** Edge lengths, when the radial MLPs are tables (they replace the MLP inputs). */
+    double[] dist;
     float[] readout;
     double[] atomEnergy;
     double[] energy;
@@ -215,7 +218,8 @@ public final class FastWorkspace implements AutoCloseable {
             candIndex = null;
         }
         mvals = new float[cap * model.mStride];
-        mlpIn = new float[cap * model.mlpIn];
+        mlpIn = new float[model.radialTabulated() ? 0 : cap * model.mlpIn];
+        dist = model.radialTabulated() ? new double[cap] : null;
         if (backward != null) {
             backward.allocateEdges();
         }
@@ -751,9 +755,15 @@ public final class FastWorkspace implements AutoCloseable {
             double d = Math.sqrt(vx * vx + vy * vy + vz * vz);
             model.sh.compute(vx, vy, vz, y, 0);
             double env = 1.0;
-            if (radial != null) {
+            if (dist != null) {
                 env = radial.envelope(d);
-                radial.basis(d, basis, 0);
+                dist[k] = d;
+                if (backward != null) {
+                    backward.dDist[k] = 0;
+                }
+            } else if (radial != null) {
+                env = radial.envelope(d);
+                radial.basisRecurrence(d, basis, 0, null, 0);
                 for (int b = 0; b < kIn; b++) {
                     mlpIn[k * kIn + b] = (float) (basis[b] * env);
                 }
@@ -777,6 +787,12 @@ public final class FastWorkspace implements AutoCloseable {
 
     /** Radial MLP of edges [e0, e0+m) of layer lp into tR[w] rows 0..m ([m][rWidth]); returns the last hidden buffer. */
     float[] radialMlp(int w, LayerPlan lp, int e0, int m) {
+        if (lp.table != null) {
+            RadialTable t = lp.table;
+            RadialTableKernel.eval(kern, m, dist, null, e0, t.coef, t.intervals, t.invH, t.cutoff, t.width, tR[w], 0,
+                    lp.rWidth);
+            return null;
+        }
         int kIn = model.mlpIn;
         float[] src = mlpIn;
         int srcOff = e0 * kIn;

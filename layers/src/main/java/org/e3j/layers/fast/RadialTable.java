@@ -1,0 +1,207 @@
+package org.e3j.layers.fast;
+
+import org.e3j.engine.interval.IntervalJet;
+import org.e3j.layers.fast.FastModel.LayerPlan;
+import org.e3j.layers.model.RadialBasis;
+
+/**
+ * One layer's radial MLP of a Potential, tabulated: piecewise cubic Hermite interpolation of
+ * {@code R_c(d)} on a uniform grid of [0, cutoff] with a <em>proven</em> error bound (docs/radial-table.md).
+ *
+ * <p>The radial network is a function of one variable, the distance d, and is most of the per-edge
+ * flops (64 x 416 multiply-adds per edge on layer 2 of the bench model); a lookup costs 3 FMAs per
+ * column for R and 2 more for dR/dd. The interpolant matches R and dR/dd at every knot, so forces
+ * are the exact gradient of the tabulated energy (MD conserves it).
+ *
+ * <p>The bound: on an interval of width h, cubic Hermite interpolation p of f satisfies
+ * {@code |f - p| <= h^4 / 384 max|f''''|} and {@code |f' - p'| <= sqrt(3) h^3 / 216 max|f''''|}
+ * (Birkhoff and Priver, J. Math. Phys. 46, 1967). max|f''''| over each piece of [0, cutoff] is
+ * enclosed rigorously by interval Taylor arithmetic ({@link RadialJets}, {@link IntervalJet});
+ * pieces whose enclosure is too loose are bisected. The grid spacing is then chosen so that both
+ * errors stay below {@link #REL_TOL} times the function's scale (the largest |R_c| and |dR_c/dd| at
+ * the knots) for every column. A table that would need more than {@link #MAX_INTERVALS} pieces is
+ * not built (the MLP is evaluated instead). The bound covers the interpolation in exact arithmetic;
+ * the table's float32 coefficients and the float32 evaluation add rounding of the same kind and size
+ * as the float32 MLP they replace.
+ */
+final class RadialTable {
+    /** Interpolation error target, relative to the function's scale: far below float32 parity (1e-5). */
+    static final double REL_TOL = Double.parseDouble(System.getProperty("e3j.fast.radialTableTol", "1e-7"));
+    /** The same for dR/dd (forces): its error enters the forces once, against parity's 1e-5. */
+    static final double SLOPE_REL_TOL = Double.parseDouble(System.getProperty("e3j.fast.radialTableSlopeTol", "1e-6"));
+    static final int MAX_INTERVALS = 1 << 14;
+    private static final int ORDER = 4;
+    private static final int MAX_DEPTH = 24;
+    private static final double VALUE_CONST = 1.0 / 384.0;
+    private static final double SLOPE_CONST = Math.sqrt(3.0) / 216.0;
+
+    final int intervals;
+    final double cutoff;
+    /** intervals / cutoff. */
+    final double invH;
+    final int width;
+    /** [intervals][4][width]: R = c0 + t (c1 + t (c2 + t c3)), t = d / h - i in [0, 1]. */
+    final float[] coef;
+    /** Proven bounds of |R - p| and |dR/dd - p'| over [0, cutoff], all columns (absolute). */
+    final double valueBound;
+    final double slopeBound;
+    /** The largest |R_c| and |dR_c/dd| at the knots. */
+    final double valueScale;
+    final double slopeScale;
+    /** Pieces on which max|R''''| was enclosed, after bisection. */
+    final int boundPieces;
+
+    private RadialTable(int intervals, double cutoff, int width, float[] coef, double valueBound,
+                        double slopeBound, double valueScale, double slopeScale, int boundPieces) {
+        this.intervals = intervals;
+        this.cutoff = cutoff;
+        this.invH = intervals / cutoff;
+        this.width = width;
+        this.coef = coef;
+        this.valueBound = valueBound;
+        this.slopeBound = slopeBound;
+        this.valueScale = valueScale;
+        this.slopeScale = slopeScale;
+        this.boundPieces = boundPieces;
+    }
+
+    /** The outcome of {@link #build}: a table, or why there is none. */
+    record Built(RadialTable table, String refusal) {}
+
+    static Built build(LayerPlan lp, RadialBasis rb) {
+        RadialJets jets = new RadialJets(lp, rb);
+        double rc = rb.cutoff;
+        int width = lp.rWidth;
+        if (width == 0) {
+            return new Built(null, "no live radial columns");
+        }
+        // the function's scale, from a coarse sampling (it only sets the target, not the proof)
+        double vScale = 0;
+        double sScale = 0;
+        int probe = 256;
+        for (int i = 0; i <= probe; i++) {
+            double[][] o = jets.outputs(rc * i / probe, rc * i / probe, 1, 0);
+            for (double[] c : o) {
+                vScale = Math.max(vScale, mid(c, 0));
+                sScale = Math.max(sScale, mid(c, 1));
+            }
+        }
+        if (!(vScale > 0) || !Double.isFinite(vScale) || !Double.isFinite(sScale)) {
+            return new Built(null, "the radial function is zero or not finite");
+        }
+        double vTol = REL_TOL * vScale;
+        double sTol = SLOPE_REL_TOL * Math.max(sScale, vScale / rc);
+        // largest admissible h over [0, rc]: bisect pieces while their enclosure is too loose
+        int[] pieces = {0};
+        double[] maxM4 = {0};
+        double h = Double.POSITIVE_INFINITY;
+        int start = 64;
+        try {
+            // from the cutoff down: where the proof fails, it is usually near the cutoff (LayerNorm
+            // variances vanishing with the envelope), and failing early keeps compile time short
+            for (int i = start - 1; i >= 0; i--) {
+                h = Math.min(h, admissibleH(jets, rc * i / start, rc * (i + 1) / start, vTol, sTol, 0, pieces, maxM4));
+            }
+        } catch (ArithmeticException ex) {
+            return new Built(null, ex.getMessage());
+        }
+        if (!(h > 0) || rc / h > MAX_INTERVALS) {
+            return new Built(null, String.format("the proven bound needs more than %d pieces (h = %.3g)",
+                    MAX_INTERVALS, h));
+        }
+        int n = Math.max(1, (int) Math.ceil(rc / h));
+        // knots: value and slope, in double, from the same jets on point intervals
+        double[][] f = new double[n + 1][];
+        double[][] df = new double[n + 1][];
+        for (int i = 0; i <= n; i++) {
+            double d = i == n ? rc : rc * i / n;
+            double[][] o = jets.outputs(d, d, 1, 0);
+            f[i] = new double[width];
+            df[i] = new double[width];
+            for (int c = 0; c < width; c++) {
+                f[i][c] = 0.5 * o[c][0] + 0.5 * o[c][1];
+                df[i][c] = 0.5 * o[c][2] + 0.5 * o[c][3];
+            }
+        }
+        double hn = rc / n;
+        float[] coef = new float[n * 4 * width];
+        for (int i = 0; i < n; i++) {
+            int b = i * 4 * width;
+            for (int c = 0; c < width; c++) {
+                double f0 = f[i][c];
+                double f1 = f[i + 1][c];
+                double s0 = hn * df[i][c];
+                double s1 = hn * df[i + 1][c];
+                coef[b + c] = (float) f0;
+                coef[b + width + c] = (float) s0;
+                coef[b + 2 * width + c] = (float) (3 * (f1 - f0) - 2 * s0 - s1);
+                coef[b + 3 * width + c] = (float) (2 * (f0 - f1) + s0 + s1);
+            }
+        }
+        double m4 = maxM4[0];
+        return new Built(new RadialTable(n, rc, width, coef, VALUE_CONST * Math.pow(hn, 4) * m4,
+                SLOPE_CONST * Math.pow(hn, 3) * m4, vScale, sScale, pieces[0]), null);
+    }
+
+    private static double mid(double[] jet, int k) {
+        return Math.abs(0.5 * jet[2 * k] + 0.5 * jet[2 * k + 1]);
+    }
+
+    /** The largest h allowed on [lo, hi] by the enclosure of max|R''''| there, bisecting loose pieces. */
+    private static double admissibleH(RadialJets jets, double lo, double hi, double vTol, double sTol, int depth,
+                                      int[] pieces, double[] maxM4) {
+        double m4 = fourth(jets, lo, hi);
+        double h = m4 == 0 ? Double.POSITIVE_INFINITY
+                : Math.min(Math.pow(vTol / (VALUE_CONST * m4), 0.25), Math.cbrt(sTol / (SLOPE_CONST * m4)));
+        double minH = jets.cutoff() / MAX_INTERVALS;
+        if (h < minH && hi - lo <= 4 * minH) { // bisection cannot rescue this piece: give up early
+            throw new ArithmeticException(String.format("the proven bound needs more than %d pieces near d = %.3f",
+                    MAX_INTERVALS, lo));
+        }
+        if (h < 0.5 * (hi - lo) && depth < MAX_DEPTH) {
+            double m = 0.5 * (lo + hi);
+            return Math.min(admissibleH(jets, lo, m, vTol, sTol, depth + 1, pieces, maxM4),
+                    admissibleH(jets, m, hi, vTol, sTol, depth + 1, pieces, maxM4));
+        }
+        if (!Double.isFinite(m4)) {
+            throw new ArithmeticException("the 4th-derivative enclosure on [" + lo + ", " + hi + "] is not finite");
+        }
+        pieces[0]++;
+        maxM4[0] = Math.max(maxM4[0], m4); // the leaves partition [0, rc]: their max bounds |R| everywhere
+        return h;
+    }
+
+    /** An upper bound of max over [lo, hi] and all columns of |R''''| = 24 |4th Taylor coefficient|. */
+    private static double fourth(RadialJets jets, double lo, double hi) {
+        double[][] o;
+        try {
+            o = jets.outputs(lo, hi, ORDER, ORDER);
+        } catch (ArithmeticException e) { // e.g. an enclosure reaching a pole: too wide, bisect
+            return Double.POSITIVE_INFINITY;
+        }
+        double m = 0;
+        for (double[] c : o) {
+            m = Math.max(m, IntervalJet.magnitude(c, ORDER));
+        }
+        return Double.isFinite(m) ? Math.nextUp(24 * m) : Double.POSITIVE_INFINITY;
+    }
+
+    /** Bytes of the coefficient table. */
+    long bytes() {
+        return 4L * coef.length;
+    }
+
+    /** Piece index and local coordinate t of distance d (clamped to [0, cutoff]), into idx[e], t[e]. */
+    void locate(double d, int e, int[] idx, float[] t) {
+        double x = Math.min(Math.max(d, 0.0), cutoff) * invH;
+        int i = Math.min((int) x, intervals - 1);
+        idx[e] = i;
+        t[e] = (float) (x - i);
+    }
+
+    String describe() {
+        return String.format("%d pieces x %d columns (%.1f MB), proven |R - table| <= %.2e (scale %.2e), "
+                        + "|R' - table'| <= %.2e (scale %.2e)", intervals, width, bytes() / 1e6, valueBound,
+                valueScale, slopeBound, slopeScale);
+    }
+}
