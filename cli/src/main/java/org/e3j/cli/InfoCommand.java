@@ -53,6 +53,11 @@ public final class InfoCommand implements Callable<Integer> {
             out.printf("cutoff        %s A (Bessel x%d, envelope p=%d), avg_num_neighbors %s%n", c.cutoff, c.numBasis,
                     c.envelopeP, c.avgNumNeighbors);
             out.printf("readout       energy = sum_i scale[s_i] * Linear(1x0e)_i + shift[s_i] (eV)%n");
+            // the fast engine's radial MLP: a proven table when its error bound holds (docs/radial-table.md)
+            var fast = org.e3j.layers.fast.FastModel.compile(m, org.e3j.engine.kernels.KernelProvider.scalar());
+            for (String line : fast.radialSummary()) {
+                out.printf("fast radial   %s%n", line);
+            }
         } else {
             out.printf("embedding ids atomic numbers 0..%d%n", c.numEmbeddings - 1);
         }

@@ -359,6 +359,21 @@ public final class FastModel {
         return t;
     }
 
+    /**
+     * How the fast engine evaluates the radial MLPs: one line for the model ("tabulated", or why not),
+     * then, when tabulated, one per layer with its table size and proven bounds.
+     */
+    public java.util.List<String> radialSummary() {
+        java.util.List<String> lines = new ArrayList<>();
+        lines.add(radialTableNote);
+        if (radialTables != null) {
+            for (int k = 0; k < radialTables.length; k++) {
+                lines.add("layer " + k + ": " + radialTables[k].describe());
+            }
+        }
+        return lines;
+    }
+
     /** Whether the radial MLPs run as proven tables. */
     public boolean radialTabulated() {
         return radialTables != null;
