@@ -91,19 +91,42 @@ final class RadialTable {
         }
         double vTol = REL_TOL * vScale;
         double sTol = SLOPE_REL_TOL * Math.max(sScale, vScale / rc);
-        // largest admissible h over [0, rc]: bisect pieces while their enclosure is too loose
+        // largest admissible h over [0, rc]: bisect pieces while their enclosure is too loose; the
+        // 64 starting pieces are independent (pure functions), so they are proven in parallel
+        int start = 64;
+        double[] hOf = new double[start];
+        int[] leavesOf = new int[start];
+        double[] m4Of = new double[start];
+        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<String> reason = new java.util.concurrent.atomic.AtomicReference<>();
+        try {
+            // from the cutoff down: where the proof fails it is usually near the cutoff (LayerNorm
+            // variances vanishing with the envelope); the first failure stops the other pieces
+            java.util.stream.IntStream.range(0, start).parallel().map(i -> start - 1 - i).forEach(i -> {
+                int[] leaves = {0};
+                double[] m4 = {0};
+                try {
+                    hOf[i] = admissibleH(jets, rc * i / start, rc * (i + 1) / start, vTol, sTol, 0, leaves, m4, failed);
+                } catch (ArithmeticException e) {
+                    if (!String.valueOf(e.getMessage()).startsWith("stopped")) {
+                        reason.compareAndSet(null, e.getMessage()); // before the flag: "stopped" implies a reason
+                    }
+                    failed.set(true);
+                    throw e;
+                }
+                leavesOf[i] = leaves[0];
+                m4Of[i] = m4[0];
+            });
+        } catch (ArithmeticException ex) {
+            return new Built(null, reason.get() != null ? reason.get() : "the proven bound could not be completed");
+        }
+        double h = Double.POSITIVE_INFINITY;
         int[] pieces = {0};
         double[] maxM4 = {0};
-        double h = Double.POSITIVE_INFINITY;
-        int start = 64;
-        try {
-            // from the cutoff down: where the proof fails, it is usually near the cutoff (LayerNorm
-            // variances vanishing with the envelope), and failing early keeps compile time short
-            for (int i = start - 1; i >= 0; i--) {
-                h = Math.min(h, admissibleH(jets, rc * i / start, rc * (i + 1) / start, vTol, sTol, 0, pieces, maxM4));
-            }
-        } catch (ArithmeticException ex) {
-            return new Built(null, ex.getMessage());
+        for (int i = 0; i < start; i++) {
+            h = Math.min(h, hOf[i]);
+            pieces[0] += leavesOf[i];
+            maxM4[0] = Math.max(maxM4[0], m4Of[i]);
         }
         if (!(h > 0) || rc / h > MAX_INTERVALS) {
             return new Built(null, String.format("the proven bound needs more than %d pieces (h = %.3g)",
@@ -113,7 +136,7 @@ final class RadialTable {
         // knots: value and slope, in double, from the same jets on point intervals
         double[][] f = new double[n + 1][];
         double[][] df = new double[n + 1][];
-        for (int i = 0; i <= n; i++) {
+        java.util.stream.IntStream.rangeClosed(0, n).parallel().forEach(i -> {
             double d = i == n ? rc : rc * i / n;
             double[][] o = jets.outputs(d, d, 1, 0);
             f[i] = new double[width];
@@ -122,7 +145,7 @@ final class RadialTable {
                 f[i][c] = 0.5 * o[c][0] + 0.5 * o[c][1];
                 df[i][c] = 0.5 * o[c][2] + 0.5 * o[c][3];
             }
-        }
+        });
         double hn = rc / n;
         float[] coef = new float[n * 4 * width];
         for (int i = 0; i < n; i++) {
@@ -149,22 +172,25 @@ final class RadialTable {
 
     /** The largest h allowed on [lo, hi] by the enclosure of max|R''''| there, bisecting loose pieces. */
     private static double admissibleH(RadialJets jets, double lo, double hi, double vTol, double sTol, int depth,
-                                      int[] pieces, double[] maxM4) {
+                                      int[] pieces, double[] maxM4, java.util.concurrent.atomic.AtomicBoolean failed) {
+        if (failed.get()) {
+            throw new ArithmeticException("stopped: another piece failed");
+        }
         double m4 = fourth(jets, lo, hi);
         double h = m4 == 0 ? Double.POSITIVE_INFINITY
                 : Math.min(Math.pow(vTol / (VALUE_CONST * m4), 0.25), Math.cbrt(sTol / (SLOPE_CONST * m4)));
         double minH = jets.cutoff() / MAX_INTERVALS;
         if (h < minH && hi - lo <= 4 * minH) { // bisection cannot rescue this piece: give up early
-            throw new ArithmeticException(String.format("the proven bound needs more than %d pieces near d = %.3f",
-                    MAX_INTERVALS, lo));
+            throw new ArithmeticException(String.format("the proven bound needs more than %d pieces",
+                    MAX_INTERVALS));
         }
         if (h < 0.5 * (hi - lo) && depth < MAX_DEPTH) {
             double m = 0.5 * (lo + hi);
-            return Math.min(admissibleH(jets, lo, m, vTol, sTol, depth + 1, pieces, maxM4),
-                    admissibleH(jets, m, hi, vTol, sTol, depth + 1, pieces, maxM4));
+            return Math.min(admissibleH(jets, lo, m, vTol, sTol, depth + 1, pieces, maxM4, failed),
+                    admissibleH(jets, m, hi, vTol, sTol, depth + 1, pieces, maxM4, failed));
         }
         if (!Double.isFinite(m4)) {
-            throw new ArithmeticException("the 4th-derivative enclosure on [" + lo + ", " + hi + "] is not finite");
+            throw new ArithmeticException("the enclosure of the 4th derivative is not finite");
         }
         pieces[0]++;
         maxM4[0] = Math.max(maxM4[0], m4); // the leaves partition [0, rc]: their max bounds |R| everywhere
