@@ -17,7 +17,7 @@
 #
 # Env: THREADS ("1 2"), VARIANTS ("sc nosc"), REPS (30: NequIP timed calls per row, at most), BUDGET (20: NequIP
 # seconds per row), WARMUP (3), FORKS (1), WI (4), I (5): JMH forks and 2 s warm-up / measurement iterations
-# (use FORKS=3 WI=8 on a quiet machine), SKIP_E3J=1 (reuse OUT_DIR/jmh-forces.json), JAVA_HOME (temurin-25).
+# (use FORKS=3 WI=8 on a quiet machine), SETUP_ONLY=1 (venv and compiled models, no timing), SKIP_E3J=1 (reuse OUT_DIR/jmh-forces.json), JAVA_HOME (temurin-25).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-perf/results/nequip-peer-$(date +%F-%H%M)}
@@ -80,6 +80,10 @@ for v in $VARIANTS; do
     fi
   done
 done
+
+if [ -n "${SETUP_ONLY:-}" ]; then   # venv and compiled models only (e.g. while the machine is busy): time later
+  echo "nequip_peer.sh: set-up done in $VENV and $WORK" >&2; exit 0
+fi
 
 # (3) e3j
 if [ -z "${SKIP_E3J:-}" ] || [ ! -s "$OUT/jmh-forces.json" ]; then

@@ -70,7 +70,13 @@ class FastForcesTest {
         ModelInput in = Fixtures.input(f);
         double[] cells = f.doubles("input/cell");
         int[] pbc = f.ints("input/pbc");
-        FastModel fm = FastModel.compile(model);
+        // both radial paths: the proven table (when it can be built) and the MLP per edge
+        for (boolean tabulate : new boolean[] {true, false}) {
+            check(dir, f, in, cells, pbc, FastModel.compile(model, org.e3j.engine.kernels.KernelProvider.get(), tabulate));
+        }
+    }
+
+    private static void check(Path dir, SafeTensors f, ModelInput in, double[] cells, int[] pbc, FastModel fm) {
         double[] got = run(fm, 1, in, cells);
         double[] forces = f.doubles("output/forces");
         double worstF = 0;
@@ -94,8 +100,8 @@ class FastForcesTest {
                 }
             }
         }
-        System.out.printf("fast forces %-24s worst force |diff|/max(1,|ref|) %.2e, stress max|diff|/max|ref| %.2e%n",
-                dir.getFileName(), worstF, worstS);
+        System.out.printf("fast forces %-24s %s worst force |diff|/max(1,|ref|) %.2e, stress max|diff|/max|ref| %.2e%n",
+                dir.getFileName(), fm.radialTabulated() ? "table" : "mlp  ", worstF, worstS);
         assertTrue(worstF <= TOL, "forces " + worstF);
         assertTrue(worstS <= 1e-3, "stress " + worstS);
         for (int t = 2; t <= 3; t++) {

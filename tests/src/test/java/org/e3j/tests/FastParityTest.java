@@ -80,19 +80,27 @@ class FastParityTest {
             ref = concat(r.get("output/node_features").data(), r.get("output/global_features").data());
         }
         Kernels vector = KernelProvider.get();
-        FastModel fm = FastModel.compile(model, vector);
+        // both radial paths: the proven table (when it can be built) and the MLP per edge
+        for (boolean tabulate : new boolean[] {true, false}) {
+            check(dir, model, in, potential, jax, ref, vector, tabulate);
+        }
+    }
+
+    private static void check(Path dir, ReferenceModel model, ModelInput in, boolean potential, double[] jax,
+                              double[] ref, Kernels vector, boolean tabulate) {
+        FastModel fm = FastModel.compile(model, vector, tabulate);
         double[] got = run(fm, 1, in, potential);
         assertEquals(ref.length, got.length);
         double eJax = worst(got, jax);
         double eRef = worst(got, ref);
-        System.out.printf("fast parity %-26s %-10s worst vs e3nn-jax %.2e, vs double reference %.2e  %s%n",
-                dir.getFileName(), vector.name(), eJax, eRef, fm.describe());
+        System.out.printf("fast parity %-26s %-10s %s worst vs e3nn-jax %.2e, vs double reference %.2e  %s%n",
+                dir.getFileName(), vector.name(), fm.radialTabulated() ? "table" : "mlp  ", eJax, eRef, fm.describe());
         assertTrue(eJax <= TOL, dir.getFileName() + ": vs e3nn-jax " + eJax);
         assertTrue(eRef <= TOL, dir.getFileName() + ": vs reference " + eRef);
         for (int t = 2; t <= 3; t++) {
             assertArrayEquals(got, run(fm, t, in, potential), dir.getFileName() + ": " + t + " threads differ");
         }
-        double[] scalar = run(FastModel.compile(model, KernelProvider.scalar()), 2, in, potential);
+        double[] scalar = run(FastModel.compile(model, KernelProvider.scalar(), tabulate), 2, in, potential);
         if (vector.vectorLanes() == 1) {
             assertArrayEquals(got, scalar);
         } else {

@@ -215,7 +215,7 @@ public final class FastModel {
     final RadialTable[] radialTables;
     String radialTableNote;
 
-    private FastModel(ReferenceModel ref, Kernels kernels) {
+    private FastModel(ReferenceModel ref, Kernels kernels, boolean tabulate) {
         this.reference = ref;
         this.config = ref.config;
         this.kernels = kernels;
@@ -300,7 +300,7 @@ public final class FastModel {
         this.maxRegion = maxReg;
         this.maxRWidth = maxR;
         this.maxHidden = maxH;
-        this.radialTables = buildRadialTables();
+        this.radialTables = buildRadialTables(tabulate);
 
         if (potential) {
             Linear ro = ref.readout;
@@ -334,13 +334,14 @@ public final class FastModel {
     /** System property: {@code false} evaluates the radial MLP per edge instead of its proven table. */
     public static final String RADIAL_TABLE_PROPERTY = "e3j.fast.radialTable";
 
-    private RadialTable[] buildRadialTables() {
+    private RadialTable[] buildRadialTables(boolean tabulate) {
         if (!potential) {
             radialTableNote = "not a Potential (the radial input is not a bounded distance)";
             return null;
         }
-        if (!Boolean.parseBoolean(System.getProperty(RADIAL_TABLE_PROPERTY, "true"))) {
-            radialTableNote = "off (-D" + RADIAL_TABLE_PROPERTY + "=false)";
+        if (!tabulate || !Boolean.parseBoolean(System.getProperty(RADIAL_TABLE_PROPERTY, "true"))) {
+            radialTableNote = "off (" + (tabulate ? "-D" + RADIAL_TABLE_PROPERTY + "=false" : "not requested")
+                    + "): the MLP is evaluated per edge";
             return null;
         }
         RadialTable[] t = new RadialTable[layers.length];
@@ -381,11 +382,19 @@ public final class FastModel {
 
     /** Compiles for the kernels {@link KernelProvider#get()} chose. */
     public static FastModel compile(ReferenceModel ref) {
-        return new FastModel(ref, KernelProvider.get());
+        return new FastModel(ref, KernelProvider.get(), true);
     }
 
     public static FastModel compile(ReferenceModel ref, Kernels kernels) {
-        return new FastModel(ref, kernels);
+        return new FastModel(ref, kernels, true);
+    }
+
+    /**
+     * With {@code tabulate} false the radial MLPs are evaluated per edge even when their tables could
+     * be proven (tests of both paths; the A/B of perf/README).
+     */
+    public static FastModel compile(ReferenceModel ref, Kernels kernels, boolean tabulate) {
+        return new FastModel(ref, kernels, tabulate);
     }
 
     public ReferenceModel reference() {

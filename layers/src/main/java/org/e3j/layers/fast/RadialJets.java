@@ -86,29 +86,35 @@ final class RadialJets {
     private double[][] inputs(double lo, double hi, int order) {
         double[] d = IntervalJet.variable(order, lo, hi);
         double rc = rb.cutoff;
-        // u(x) = 1 - a x^p + b x^(p+1) - c x^(p+2), x = d / rc
+        // u(x) = 1 - a x^p + b x^(p+1) - c x^(p+2), x = d / rc. Near x = 1 its terms cancel to
+        // (1 - x)^3 q(x), which interval arithmetic cannot see (widths ~28 x^6 r where u ~ 1e-4):
+        // there u is summed in y = 1 - x, u = sum_k alpha_k y^k with exact integer alpha_k
         double[] x = IntervalJet.zero(order);
         scale(d, Math.nextDown(1.0 / rc), Math.nextUp(1.0 / rc), x);
-        double[] xp = x.clone();
-        double[] t = IntervalJet.zero(order);
-        for (int i = 1; i < rb.p; i++) {
-            mul(xp, x, t);
-            System.arraycopy(t, 0, xp, 0, t.length);
-        }
-        double[] xp1 = IntervalJet.zero(order);
-        mul(xp, x, xp1);
-        double[] xp2 = IntervalJet.zero(order);
-        mul(xp1, x, xp2);
         double a = (rb.p + 1.0) * (rb.p + 2.0) / 2.0; // exact: small integers
         double b = rb.p * (rb.p + 2.0);
         double c = rb.p * (rb.p + 1.0) / 2.0;
         double[] env = IntervalJet.zero(order);
-        scale(xp, -a, -a, env);
-        scale(xp1, b, b, t);
-        add(env, t, env);
-        scale(xp2, -c, -c, t);
-        add(env, t, env);
-        addConstant(env, 1.0, env);
+        double[] t = IntervalJet.zero(order);
+        boolean nearCutoff = x[0] >= 0.5;
+        double[] base = x.clone();
+        if (nearCutoff) {
+            scale(x, -1, -1, base);
+            addConstant(base, 1.0, base); // y = 1 - x
+        }
+        double[] vk = IntervalJet.zero(order); // base^k
+        vk[0] = 1;
+        vk[1] = 1;
+        for (int k = 0; k <= rb.p + 2; k++) {
+            double coef = nearCutoff ? alpha(k, rb.p, a, b, c)
+                    : (k == 0 ? 1 : k == rb.p ? -a : k == rb.p + 1 ? b : k == rb.p + 2 ? -c : 0);
+            if (coef != 0) {
+                scale(vk, coef, coef, t);
+                add(env, t, env);
+            }
+            mul(vk, base, t);
+            System.arraycopy(t, 0, vk, 0, t.length);
+        }
 
         double pre = Math.sqrt(2.0 / rc);
         double preLo = Math.nextDown(Math.nextDown(pre));
@@ -140,6 +146,26 @@ final class RadialJets {
             in[n - 1] = v;
         }
         return in;
+    }
+
+    /**
+     * The coefficient of y^k in u(1 - y) = 1 - a (1-y)^p + b (1-y)^(p+1) - c (1-y)^(p+2): an integer
+     * (binomials times integers, exact in double for the envelope exponents in use).
+     */
+    static double alpha(int k, int p, double a, double b, double c) {
+        double sign = (k & 1) == 0 ? 1 : -1;
+        return (k == 0 ? 1 : 0) + sign * (-a * binomial(p, k) + b * binomial(p + 1, k) - c * binomial(p + 2, k));
+    }
+
+    private static double binomial(int n, int k) {
+        if (k < 0 || k > n) {
+            return 0;
+        }
+        double r = 1;
+        for (int i = 0; i < k; i++) {
+            r = r * (n - i) / (i + 1);
+        }
+        return r;
     }
 
     /**

@@ -69,6 +69,11 @@ final class RadialTable {
     record Built(RadialTable table, String refusal) {}
 
     static Built build(LayerPlan lp, RadialBasis rb) {
+        return build(lp, rb, REL_TOL, SLOPE_REL_TOL);
+    }
+
+    /** With explicit relative tolerances for values and slopes. */
+    static Built build(LayerPlan lp, RadialBasis rb, double valueRelTol, double slopeRelTol) {
         RadialJets jets = new RadialJets(lp, rb);
         double rc = rb.cutoff;
         int width = lp.rWidth;
@@ -89,8 +94,8 @@ final class RadialTable {
         if (!(vScale > 0) || !Double.isFinite(vScale) || !Double.isFinite(sScale)) {
             return new Built(null, "the radial function is zero or not finite");
         }
-        double vTol = REL_TOL * vScale;
-        double sTol = SLOPE_REL_TOL * Math.max(sScale, vScale / rc);
+        double vTol = valueRelTol * vScale;
+        double sTol = slopeRelTol * Math.max(sScale, vScale / rc);
         // largest admissible h over [0, rc]: bisect pieces while their enclosure is too loose; the
         // 64 starting pieces are independent (pure functions), so they are proven in parallel
         int start = 64;
@@ -184,7 +189,7 @@ final class RadialTable {
             throw new ArithmeticException(String.format("the proven bound needs more than %d pieces",
                     MAX_INTERVALS));
         }
-        if (h < 0.5 * (hi - lo) && depth < MAX_DEPTH) {
+        if (h < LEAF_FRACTION * (hi - lo) && depth < MAX_DEPTH) {
             double m = 0.5 * (lo + hi);
             return Math.min(admissibleH(jets, lo, m, vTol, sTol, depth + 1, pieces, maxM4, failed),
                     admissibleH(jets, m, hi, vTol, sTol, depth + 1, pieces, maxM4, failed));
@@ -197,17 +202,72 @@ final class RadialTable {
         return h;
     }
 
-    /** An upper bound of max over [lo, hi] and all columns of |R''''| = 24 |4th Taylor coefficient|. */
+    /** Terms of the expansion of the 4th derivative about the midpoint (see {@link #fourth}). */
+    static final int EXPANSION = Integer.getInteger("e3j.fast.radialTableExpansion", 4);
+    /** A piece is bisected while the spacing its bound allows is below this fraction of its width. */
+    static final double LEAF_FRACTION = Double.parseDouble(System.getProperty("e3j.fast.radialTableLeaf", "0.5"));
+
+    /**
+     * An upper bound of max over [lo, hi] and all columns of the 4th derivative, 24 |c4|, c_k the
+     * Taylor coefficients. Two enclosures, the smaller taken: (1) c4's interval over [lo, hi] directly;
+     * (2) the expansion of c4 about the midpoint m, radius r:
+     * {@code c4(x) = sum_{j<J} C(4+j, 4) c_{4+j}(m) (x-m)^j + C(4+J, 4) c_{4+J}(xi) (x-m)^J} (Taylor with
+     * Lagrange remainder applied to the 4th derivative), the c_{4+j}(m) from jets at the point m
+     * (narrow intervals) and only c_{4+J} enclosed over the interval. (2) survives the dependency
+     * problem of (1): where a LayerNorm's variance is small its factors have huge, mutually cancelling
+     * Taylor coefficients whose interval products lose the cancellation; in (2) that loss is
+     * multiplied by r^J.
+     */
     private static double fourth(RadialJets jets, double lo, double hi) {
+        if (EXPANSION == 0) {
+            return enclosureOfCoefficient(jets, lo, hi, ORDER, ORDER);
+        }
+        int top = ORDER + EXPANSION;
+        double m = 0.5 * lo + 0.5 * hi;
+        double r = Math.nextUp(Math.max(m - lo, hi - m));
+        double[][] at;
+        double[][] over;
+        try {
+            at = jets.outputs(m, m, top - 1, ORDER);
+            over = jets.outputs(lo, hi, top, top);
+        } catch (ArithmeticException e) {
+            return enclosureOfCoefficient(jets, lo, hi, ORDER, ORDER);
+        }
+        double worst = 0;
+        for (int c = 0; c < at.length; c++) {
+            double s = 0;
+            double rj = 1;
+            for (int j = 0; j < EXPANSION; j++) {
+                s += binomial(ORDER + j, ORDER) * IntervalJet.magnitude(at[c], ORDER + j) * rj;
+                rj *= r;
+            }
+            s += binomial(top, ORDER) * IntervalJet.magnitude(over[c], top) * rj;
+            worst = Math.max(worst, s);
+        }
+        // the sums above are in round-to-nearest: widen by a relative 1e-12 (far above their rounding)
+        double expanded = Double.isFinite(worst) ? 24 * worst * (1 + 1e-12) : Double.POSITIVE_INFINITY;
+        return Double.isFinite(expanded) ? Math.nextUp(expanded) : enclosureOfCoefficient(jets, lo, hi, ORDER, ORDER);
+    }
+
+    private static double binomial(int n, int k) {
+        double b = 1;
+        for (int i = 0; i < k; i++) {
+            b = b * (n - i) / (i + 1);
+        }
+        return b;
+    }
+
+    /** 24 max_c |c_k| enclosed over [lo, hi], or infinity when the enclosure fails. */
+    private static double enclosureOfCoefficient(RadialJets jets, double lo, double hi, int order, int k) {
         double[][] o;
         try {
-            o = jets.outputs(lo, hi, ORDER, ORDER);
+            o = jets.outputs(lo, hi, order, k);
         } catch (ArithmeticException e) { // e.g. an enclosure reaching a pole: too wide, bisect
             return Double.POSITIVE_INFINITY;
         }
         double m = 0;
         for (double[] c : o) {
-            m = Math.max(m, IntervalJet.magnitude(c, ORDER));
+            m = Math.max(m, IntervalJet.magnitude(c, k));
         }
         return Double.isFinite(m) ? Math.nextUp(24 * m) : Double.POSITIVE_INFINITY;
     }

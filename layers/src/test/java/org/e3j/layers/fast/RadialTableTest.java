@@ -181,9 +181,18 @@ class RadialTableTest {
     }
 
     @Test
-    void anUnprovableModelFallsBackToTheMlp() {
-        FastModel fm = FastModel.compile(ReferenceModel.load(BENCH), KernelProvider.scalar());
+    void anUnprovableBoundIsRefusedAndTheMlpRuns() {
+        FastModel fm = FastModel.compile(ReferenceModel.load(CU), KernelProvider.scalar(), false);
         assertFalse(fm.radialTabulated());
-        assertTrue(fm.radialTableNote.contains("the MLP is evaluated per edge") && fm.radialTableNote.contains("16384 pieces"), fm.radialTableNote);
+        assertTrue(fm.radialTableNote.contains("the MLP is evaluated per edge"), fm.radialTableNote);
+        // a tolerance no grid within the size limit can prove
+        RadialTable.Built b = RadialTable.build(fm.layers[0], fm.radial, 1e-30, 1e-30);
+        assertTrue(b.table() == null && b.refusal().contains("16384 pieces"), String.valueOf(b.refusal()));
+    }
+
+    @Test
+    void theBenchModelIsProvenToo() {
+        FastModel fm = FastModel.compile(ReferenceModel.load(BENCH), KernelProvider.scalar());
+        assertTrue(fm.radialTabulated(), fm.radialTableNote);
     }
 }
