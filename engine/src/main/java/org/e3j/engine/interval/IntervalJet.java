@@ -275,9 +275,9 @@ public final class IntervalJet {
             double absSum = 0;
             double tail = 0;
             int j0 = (k + 1) / 2;
-            for (int j = j0; j < j0 + 30; j++) {
-                double term = coefficient(j, k) * Math.pow(ym, 2 * j - k);
-                if (j == j0 + 29) {
+            for (int j = j0; j < j0 + SINC_TERMS; j++) {
+                double term = (k < SINC_ORDERS ? SINC_COEF[k][j] : coefficient(j, k)) * Math.pow(ym, 2 * j - k);
+                if (j == j0 + SINC_TERMS - 1) {
                     tail = Math.abs(term);
                     break;
                 }
@@ -295,6 +295,19 @@ public final class IntervalJet {
             out[2 * k + 1] = t[1];
             fk = up(up(fk * f) / (k + 1));
             fkLo = down(down(fkLo * f) / (k + 1));
+        }
+    }
+
+    private static final int SINC_TERMS = 30;
+    private static final int SINC_ORDERS = 16;
+    /** SINC_COEF[k][j] = coefficient(j, k), for the orders in use (computed once). */
+    private static final double[][] SINC_COEF = new double[SINC_ORDERS][SINC_TERMS + SINC_ORDERS];
+
+    static {
+        for (int k = 0; k < SINC_ORDERS; k++) {
+            for (int j = (k + 1) / 2; j < SINC_TERMS + SINC_ORDERS; j++) {
+                SINC_COEF[k][j] = coefficient(j, k);
+            }
         }
     }
 

@@ -9,13 +9,14 @@ import jdk.incubator.vector.FloatVector;
 final class VectorRadial {
     private VectorRadial() {}
 
-    static void eval(int m, double[] dist, int[] edges, int e0, float[] coef, int pieces, double invH, double cutoff,
-                     int width, float[] out, int outOff, int ldo) {
+    static void eval(int m, double[] dist, int[] edges, int e0, float[] coef, int[] segBase, double segScale,
+                     double cutoff, int width, float[] out, int outOff, int ldo) {
         int bound = S.loopBound(width);
         for (int i = 0; i < m; i++) {
             int e = edges == null ? e0 + i : edges[e0 + i];
-            int p = RadialTableKernel.piece(dist[e], cutoff, invH, pieces);
-            float t = RadialTableKernel.local(dist[e], cutoff, invH, p);
+            double x = RadialTableKernel.segmentCoordinate(dist[e], segScale, cutoff);
+            int p = RadialTableKernel.piece(x, segBase);
+            float t = RadialTableKernel.local(x, segBase, p);
             int b = p * 4 * width;
             int o = outOff + i * ldo;
             FloatVector tv = FloatVector.broadcast(S, t);
@@ -32,7 +33,7 @@ final class VectorRadial {
         }
     }
 
-    static void backward(int m, double[] dist, int e0, float[] coef, int pieces, double invH, double cutoff,
+    static void backward(int m, double[] dist, int e0, float[] coef, int[] segBase, double segScale, double cutoff,
                          int width, float[] dR, int dROff, int ldr, double[] dDist) {
         int bound = S.loopBound(width);
         for (int i = 0; i < m; i++) {
@@ -41,8 +42,9 @@ final class VectorRadial {
             if (d >= cutoff || d < 0) {
                 continue;
             }
-            int p = RadialTableKernel.piece(d, cutoff, invH, pieces);
-            float t = RadialTableKernel.local(d, cutoff, invH, p);
+            double x = RadialTableKernel.segmentCoordinate(d, segScale, cutoff);
+            int p = RadialTableKernel.piece(x, segBase);
+            float t = RadialTableKernel.local(x, segBase, p);
             int b = p * 4 * width;
             int o = dROff + i * ldr;
             FloatVector tv = FloatVector.broadcast(S, t);
@@ -58,7 +60,7 @@ final class VectorRadial {
             for (; c < width; c++) {
                 s = Math.fma(dR[o + c], RadialTableKernel.slope(coef, b, width, c, t), s);
             }
-            dDist[e] += s * invH;
+            dDist[e] += s * (RadialTableKernel.density(x, segBase) * segScale);
         }
     }
 }

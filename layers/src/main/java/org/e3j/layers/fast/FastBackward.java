@@ -3,7 +3,6 @@ package org.e3j.layers.fast;
 import java.util.Arrays;
 import org.e3j.engine.kernels.FloatMath;
 import org.e3j.engine.kernels.Kernels;
-import org.e3j.engine.kernels.RadialTableKernel;
 import org.e3j.engine.plan.WorkerPool;
 import org.e3j.layers.fast.FastModel.Act;
 import org.e3j.layers.fast.FastModel.Block;
@@ -417,15 +416,13 @@ final class FastBackward {
     /** R of m edges from the layer's table into {@code rTile[w]}: e0 + i, or edges[e0 + i] when given. */
     void tableForward(int w, LayerPlan lp, int[] edges, int e0, int m) {
         RadialTable t = lp.table;
-        RadialTableKernel.eval(kern, m, ws.dist, edges, e0, t.coef, t.intervals, t.invH, t.cutoff, t.width, rTile[w], 0,
-                lp.rWidth);
+        t.eval(kern, m, ws.dist, edges, e0, rTile[w], 0, lp.rWidth);
     }
 
     void mlpBackward(int w, LayerPlan lp, int e0, int m) {
         if (lp.table != null) {
             RadialTable t = lp.table;
-            RadialTableKernel.backward(kern, m, ws.dist, e0, t.coef, t.intervals, t.invH, t.cutoff, t.width, dRt[w], 0,
-                    lp.rWidth, dDist);
+            t.backward(kern, m, ws.dist, e0, dRt[w], 0, lp.rWidth, dDist);
             return;
         }
         int kIn = model.mlpIn;

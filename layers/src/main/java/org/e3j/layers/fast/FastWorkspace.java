@@ -5,7 +5,6 @@ import org.e3j.engine.Capacity;
 import org.e3j.engine.E3jException;
 import org.e3j.engine.kernels.FloatMath;
 import org.e3j.engine.kernels.Kernels;
-import org.e3j.engine.kernels.RadialTableKernel;
 import org.e3j.engine.plan.SingleCaller;
 import org.e3j.engine.plan.WorkerPool;
 import org.e3j.layers.fast.FastModel.Act;
@@ -789,8 +788,7 @@ public final class FastWorkspace implements AutoCloseable {
     float[] radialMlp(int w, LayerPlan lp, int e0, int m) {
         if (lp.table != null) {
             RadialTable t = lp.table;
-            RadialTableKernel.eval(kern, m, dist, null, e0, t.coef, t.intervals, t.invH, t.cutoff, t.width, tR[w], 0,
-                    lp.rWidth);
+            t.eval(kern, m, dist, null, e0, tR[w], 0, lp.rWidth);
             return null;
         }
         int kIn = model.mlpIn;

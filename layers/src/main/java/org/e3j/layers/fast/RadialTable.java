@@ -1,12 +1,14 @@
 package org.e3j.layers.fast;
 
 import org.e3j.engine.interval.IntervalJet;
+import org.e3j.engine.kernels.RadialTableKernel;
 import org.e3j.layers.fast.FastModel.LayerPlan;
 import org.e3j.layers.model.RadialBasis;
 
 /**
  * One layer's radial MLP of a Potential, tabulated: piecewise cubic Hermite interpolation of
- * {@code R_c(d)} on a uniform grid of [0, cutoff] with a <em>proven</em> error bound (docs/radial-table.md).
+ * {@code R_c(d)} on a grid of [0, cutoff] (64 equal segments, each uniform with its own spacing)
+ * with a <em>proven</em> error bound (docs/radial-table.md).
  *
  * <p>The radial network is a function of one variable, the distance d, and is most of the per-edge
  * flops (64 x 416 multiply-adds per edge on layer 2 of the bench model); a lookup costs 3 FMAs per
@@ -17,9 +19,10 @@ import org.e3j.layers.model.RadialBasis;
  * {@code |f - p| <= h^4 / 384 max|f''''|} and {@code |f' - p'| <= sqrt(3) h^3 / 216 max|f''''|}
  * (Birkhoff and Priver, J. Math. Phys. 46, 1967). max|f''''| over each piece of [0, cutoff] is
  * enclosed rigorously by interval Taylor arithmetic ({@link RadialJets}, {@link IntervalJet});
- * pieces whose enclosure is too loose are bisected. The grid spacing is then chosen so that both
- * errors stay below {@link #REL_TOL} times the function's scale (the largest |R_c| and |dR_c/dd| at
- * the knots) for every column. A table that would need more than {@link #MAX_INTERVALS} pieces is
+ * pieces whose enclosure is too loose are bisected. Each segment's spacing is then the largest that
+ * keeps both errors below {@link #REL_TOL} and {@link #SLOPE_REL_TOL} times the function's scale (the
+ * largest |R_c| and |dR_c/dd| at sample points) for every column there: fine where the network is
+ * sharp, coarse where it is smooth. A table that would need more than {@link #MAX_INTERVALS} pieces is
  * not built (the MLP is evaluated instead). The bound covers the interpolation in exact arithmetic;
  * the table's float32 coefficients and the float32 evaluation add rounding of the same kind and size
  * as the float32 MLP they replace.
@@ -28,19 +31,24 @@ final class RadialTable {
     /** Interpolation error target, relative to the function's scale: far below float32 parity (1e-5). */
     static final double REL_TOL = Double.parseDouble(System.getProperty("e3j.fast.radialTableTol", "1e-7"));
     /** The same for dR/dd (forces): its error enters the forces once, against parity's 1e-5. */
-    static final double SLOPE_REL_TOL = Double.parseDouble(System.getProperty("e3j.fast.radialTableSlopeTol", "1e-6"));
+    static final double SLOPE_REL_TOL = Double.parseDouble(System.getProperty("e3j.fast.radialTableSlopeTol", "1e-7"));
+    /** Equal segments of [0, cutoff], each with its own uniform spacing. */
+    static final int SEGMENTS = 64;
     static final int MAX_INTERVALS = 1 << 14;
     private static final int ORDER = 4;
     private static final int MAX_DEPTH = 24;
     private static final double VALUE_CONST = 1.0 / 384.0;
     private static final double SLOPE_CONST = Math.sqrt(3.0) / 216.0;
 
+    /** Pieces in all (the sum over segments). */
     final int intervals;
     final double cutoff;
-    /** intervals / cutoff. */
-    final double invH;
+    /** SEGMENTS / cutoff. */
+    final double segScale;
+    /** Segment s holds pieces segBase[s] .. segBase[s + 1] - 1 (SEGMENTS + 1 entries). */
+    final int[] segBase;
     final int width;
-    /** [intervals][4][width]: R = c0 + t (c1 + t (c2 + t c3)), t = d / h - i in [0, 1]. */
+    /** [intervals][4][width]: R = c0 + t (c1 + t (c2 + t c3)), t the coordinate within the piece, in [0, 1]. */
     final float[] coef;
     /** Proven bounds of |R - p| and |dR/dd - p'| over [0, cutoff], all columns (absolute). */
     final double valueBound;
@@ -51,11 +59,12 @@ final class RadialTable {
     /** Pieces on which max|R''''| was enclosed, after bisection. */
     final int boundPieces;
 
-    private RadialTable(int intervals, double cutoff, int width, float[] coef, double valueBound,
+    private RadialTable(int[] segBase, double cutoff, int width, float[] coef, double valueBound,
                         double slopeBound, double valueScale, double slopeScale, int boundPieces) {
-        this.intervals = intervals;
+        this.intervals = segBase[segBase.length - 1];
+        this.segBase = segBase;
         this.cutoff = cutoff;
-        this.invH = intervals / cutoff;
+        this.segScale = SEGMENTS / cutoff;
         this.width = width;
         this.coef = coef;
         this.valueBound = valueBound;
@@ -96,17 +105,17 @@ final class RadialTable {
         }
         double vTol = valueRelTol * vScale;
         double sTol = slopeRelTol * Math.max(sScale, vScale / rc);
-        // largest admissible h over [0, rc]: bisect pieces while their enclosure is too loose; the
-        // 64 starting pieces are independent (pure functions), so they are proven in parallel
-        int start = 64;
+        // largest admissible h per segment: bisect pieces while their enclosure is too loose; the
+        // segments are independent (pure functions), so they are proven in parallel
+        int start = SEGMENTS;
         double[] hOf = new double[start];
         int[] leavesOf = new int[start];
         double[] m4Of = new double[start];
         java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
         java.util.concurrent.atomic.AtomicReference<String> reason = new java.util.concurrent.atomic.AtomicReference<>();
         try {
-            // from the cutoff down: where the proof fails it is usually near the cutoff (LayerNorm
-            // variances vanishing with the envelope); the first failure stops the other pieces
+            // from the cutoff down: where a proof fails it is usually near the cutoff; the first
+            // failure stops the other segments
             java.util.stream.IntStream.range(0, start).parallel().map(i -> start - 1 - i).forEach(i -> {
                 int[] leaves = {0};
                 double[] m4 = {0};
@@ -125,50 +134,61 @@ final class RadialTable {
         } catch (ArithmeticException ex) {
             return new Built(null, reason.get() != null ? reason.get() : "the proven bound could not be completed");
         }
-        double h = Double.POSITIVE_INFINITY;
-        int[] pieces = {0};
-        double[] maxM4 = {0};
+        int[] segBase = new int[start + 1];
+        int leaves = 0;
+        double w = rc / start;
         for (int i = 0; i < start; i++) {
-            h = Math.min(h, hOf[i]);
-            pieces[0] += leavesOf[i];
-            maxM4[0] = Math.max(maxM4[0], m4Of[i]);
-        }
-        if (!(h > 0) || rc / h > MAX_INTERVALS) {
-            return new Built(null, String.format("the proven bound needs more than %d pieces (h = %.3g)",
-                    MAX_INTERVALS, h));
-        }
-        int n = Math.max(1, (int) Math.ceil(rc / h));
-        // knots: value and slope, in double, from the same jets on point intervals
-        double[][] f = new double[n + 1][];
-        double[][] df = new double[n + 1][];
-        java.util.stream.IntStream.rangeClosed(0, n).parallel().forEach(i -> {
-            double d = i == n ? rc : rc * i / n;
-            double[][] o = jets.outputs(d, d, 1, 0);
-            f[i] = new double[width];
-            df[i] = new double[width];
-            for (int c = 0; c < width; c++) {
-                f[i][c] = 0.5 * o[c][0] + 0.5 * o[c][1];
-                df[i][c] = 0.5 * o[c][2] + 0.5 * o[c][3];
+            double n = Math.ceil(w / hOf[i]);
+            if (!(n <= MAX_INTERVALS) || segBase[i] + Math.max(1, (int) n) > MAX_INTERVALS) {
+                return new Built(null, String.format("the proven bound needs more than %d pieces", MAX_INTERVALS));
             }
+            segBase[i + 1] = segBase[i] + Math.max(1, (int) n);
+            leaves += leavesOf[i];
+        }
+        int total = segBase[start];
+        // knots of each segment (its ends included): value and slope, in double, from the jets at points
+        float[] coef = new float[total * 4 * width];
+        double[] boundV = new double[start];
+        double[] boundS = new double[start];
+        java.util.stream.IntStream.range(0, start).parallel().forEach(sg -> {
+            int n = segBase[sg + 1] - segBase[sg];
+            double lo = rc * sg / start;
+            double hi = rc * (sg + 1) / start;
+            double hn = (hi - lo) / n;
+            double[][] f = new double[n + 1][width];
+            double[][] df = new double[n + 1][width];
+            for (int i = 0; i <= n; i++) {
+                double d = i == n ? hi : lo + (hi - lo) * i / n;
+                double[][] o = jets.outputs(d, d, 1, 0);
+                for (int c = 0; c < width; c++) {
+                    f[i][c] = 0.5 * o[c][0] + 0.5 * o[c][1];
+                    df[i][c] = 0.5 * o[c][2] + 0.5 * o[c][3];
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                int b = (segBase[sg] + i) * 4 * width;
+                for (int c = 0; c < width; c++) {
+                    double f0 = f[i][c];
+                    double f1 = f[i + 1][c];
+                    double s0 = hn * df[i][c];
+                    double s1 = hn * df[i + 1][c];
+                    coef[b + c] = (float) f0;
+                    coef[b + width + c] = (float) s0;
+                    coef[b + 2 * width + c] = (float) (3 * (f1 - f0) - 2 * s0 - s1);
+                    coef[b + 3 * width + c] = (float) (2 * (f0 - f1) + s0 + s1);
+                }
+            }
+            // the leaves of this segment partition it: their largest enclosure bounds the 4th derivative there
+            boundV[sg] = VALUE_CONST * Math.pow(hn, 4) * m4Of[sg];
+            boundS[sg] = SLOPE_CONST * Math.pow(hn, 3) * m4Of[sg];
         });
-        double hn = rc / n;
-        float[] coef = new float[n * 4 * width];
-        for (int i = 0; i < n; i++) {
-            int b = i * 4 * width;
-            for (int c = 0; c < width; c++) {
-                double f0 = f[i][c];
-                double f1 = f[i + 1][c];
-                double s0 = hn * df[i][c];
-                double s1 = hn * df[i + 1][c];
-                coef[b + c] = (float) f0;
-                coef[b + width + c] = (float) s0;
-                coef[b + 2 * width + c] = (float) (3 * (f1 - f0) - 2 * s0 - s1);
-                coef[b + 3 * width + c] = (float) (2 * (f0 - f1) + s0 + s1);
-            }
+        double vb = 0;
+        double sb = 0;
+        for (int i = 0; i < start; i++) {
+            vb = Math.max(vb, boundV[i]);
+            sb = Math.max(sb, boundS[i]);
         }
-        double m4 = maxM4[0];
-        return new Built(new RadialTable(n, rc, width, coef, VALUE_CONST * Math.pow(hn, 4) * m4,
-                SLOPE_CONST * Math.pow(hn, 3) * m4, vScale, sScale, pieces[0]), null);
+        return new Built(new RadialTable(segBase, rc, width, coef, vb, sb, vScale, sScale, leaves), null);
     }
 
     private static double mid(double[] jet, int k) {
@@ -277,17 +297,27 @@ final class RadialTable {
         return 4L * coef.length;
     }
 
-    /** Piece index and local coordinate t of distance d (clamped to [0, cutoff]), into idx[e], t[e]. */
-    void locate(double d, int e, int[] idx, float[] t) {
-        double x = Math.min(Math.max(d, 0.0), cutoff) * invH;
-        int i = Math.min((int) x, intervals - 1);
-        idx[e] = i;
-        t[e] = (float) (x - i);
+    /** The width of the piece holding distance d (clamped to [0, cutoff]). */
+    double spacingAt(double d) {
+        double x = Math.min(Math.max(d, 0.0), cutoff) * segScale;
+        int sg = Math.min((int) x, SEGMENTS - 1);
+        return 1.0 / (segScale * (segBase[sg + 1] - segBase[sg]));
     }
 
     String describe() {
         return String.format("%d pieces x %d columns (%.1f MB), proven |R - table| <= %.2e (scale %.2e), "
                         + "|R' - table'| <= %.2e (scale %.2e)", intervals, width, bytes() / 1e6, valueBound,
                 valueScale, slopeBound, slopeScale);
+    }
+
+    /** The kernels' view: see {@link RadialTableKernel}. */
+    void eval(org.e3j.engine.kernels.Kernels k, int m, double[] dist, int[] edges, int e0, float[] out, int outOff,
+              int ldo) {
+        RadialTableKernel.eval(k, m, dist, edges, e0, coef, segBase, segScale, cutoff, width, out, outOff, ldo);
+    }
+
+    void backward(org.e3j.engine.kernels.Kernels k, int m, double[] dist, int e0, float[] dR, int dROff, int ldr,
+                  double[] dDist) {
+        RadialTableKernel.backward(k, m, dist, e0, coef, segBase, segScale, cutoff, width, dR, dROff, ldr, dDist);
     }
 }

@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.Random;
 import org.e3j.engine.kernels.KernelProvider;
 import org.e3j.engine.kernels.Kernels;
-import org.e3j.engine.kernels.RadialTableKernel;
 import org.e3j.layers.fast.FastModel.LayerPlan;
 import org.e3j.layers.model.RadialBasis;
 import org.e3j.layers.model.ReferenceModel;
@@ -80,7 +79,6 @@ class RadialTableTest {
             RadialTable t = lp.table;
             RadialJets jets = new RadialJets(lp, fm.radial);
             double rc = fm.radial.cutoff;
-            double h = rc / t.intervals;
             double worstV = 0;
             double worstS = 0;
             for (int s = 0; s < 20_000; s++) {
@@ -92,9 +90,13 @@ class RadialTableTest {
                 double[] fp = mlp(lp, fm.radial, d + eps);
                 double[] fm1 = mlp(lp, fm.radial, d - eps);
                 // the cubic Hermite interpolant of the exact function, in double, on the table's grid
-                int i = Math.min((int) (d / h), t.intervals - 1);
-                double a = i * h;
-                double b = i + 1 == t.intervals ? rc : (i + 1) * h;
+                double h = t.spacingAt(d);
+                int sg = Math.min((int) (d * t.segScale), RadialTable.SEGMENTS - 1);
+                double lo = rc * sg / RadialTable.SEGMENTS;
+                int n = t.segBase[sg + 1] - t.segBase[sg];
+                int i = Math.min((int) ((d - lo) / h), n - 1);
+                double a = lo + (rc / RadialTable.SEGMENTS) * i / n;
+                double b = i + 1 == n ? rc * (sg + 1) / RadialTable.SEGMENTS : lo + (rc / RadialTable.SEGMENTS) * (i + 1) / n;
                 double[][] ka = jets.outputs(a, a, 1, 0);
                 double[][] kb = jets.outputs(b, b, 1, 0);
                 double u = (d - a) / h;
@@ -144,8 +146,8 @@ class RadialTableTest {
             int w = lp.rWidth;
             float[] rs = new float[m * w];
             float[] rv = new float[m * w];
-            RadialTableKernel.eval(scalar, m, dist, null, 0, t.coef, t.intervals, t.invH, t.cutoff, w, rs, 0, w);
-            RadialTableKernel.eval(vector, m, dist, null, 0, t.coef, t.intervals, t.invH, t.cutoff, w, rv, 0, w);
+            t.eval(scalar, m, dist, null, 0, rs, 0, w);
+            t.eval(vector, m, dist, null, 0, rv, 0, w);
             for (int i = 0; i < rs.length; i++) {
                 assertEquals(Float.floatToIntBits(rs[i]), Float.floatToIntBits(rv[i]), "vector twin, element " + i);
             }
@@ -154,7 +156,7 @@ class RadialTableTest {
                 g[i] = (float) rnd.nextGaussian();
             }
             double[] dd = new double[m];
-            RadialTableKernel.backward(vector, m, dist, 0, t.coef, t.intervals, t.invH, t.cutoff, w, g, 0, w, dd);
+            t.backward(vector, m, dist, 0, g, 0, w, dd);
             for (int e = 0; e < m; e++) {
                 double d = Math.min(dist[e], t.cutoff);
                 double[] f = mlp(lp, fm.radial, d);
