@@ -878,23 +878,27 @@ public final class FastModel {
 
     /**
      * Useful float32 flops of one forward on a graph with {@code nodes} and {@code edges}: the sparse
-     * CG contraction (2 per M entry per channel per edge), the radial MLP GEMMs and the Linear GEMMs
-     * (2 per multiply-add), as executed by the plan (live parts only, unpadded widths).
+     * CG contraction (2 per M entry per channel per edge), the radial MLP GEMMs (tabulated: 3 FMAs per
+     * live column per edge instead) and the Linear GEMMs (2 per multiply-add), as executed by the plan
+     * (live parts only, unpadded widths).
      */
     public double flops(int nodes, int edges) {
         double f = 0;
         for (LayerPlan lp : layers) {
             int in = mlpIn;
-            for (int i = 0; i < lp.numHidden; i++) {
-                f += 2.0 * edges * in * lp.hidden;
-                in = lp.hidden;
+            if (lp.table == null) {
+                for (int i = 0; i < lp.numHidden; i++) {
+                    f += 2.0 * edges * in * lp.hidden;
+                    in = lp.hidden;
+                }
             }
             int live = 0;
             for (SubPath s : lp.subPaths) {
                 live += s.in().mul();
                 f += 2.0 * edges * s.triple().nnz() * s.in().mul() + 2.0 * edges * s.out().dk() * s.in().mul();
             }
-            f += 2.0 * edges * in * live;
+            // the radial MLP's last Dense, or, tabulated, its 3 FMAs per live column
+            f += lp.table == null ? 2.0 * edges * in * live : 6.0 * edges * live;
             for (Gemm g : lp.expand) {
                 f += 2.0 * nodes * g.src().dk() * g.k() * Math.min(g.n(), g.dst().mul());
             }
