@@ -1,10 +1,13 @@
-"""e3nn-jax side of perf/side_by_side.sh: ``python -m e3j_jax.bench_jax --root . [--cases S,M,C]``.
+"""e3nn-jax side of perf/side_by_side.sh: ``python -m e3j_jax.bench_jax --root . [--cases S,M,C,...]``.
 
 Loads the same model files and structures as org.e3j.perf.ModelForwardBench, runs the forward
-(S: node features of the seed model; M, C: the potential's energy) and the forces/stress
+(S: node features of the seed model; M, C: the potential's energy; STRUCTURE-NAME, e.g. C-l1x16:
+structure C with perf/models/potential_NAME.safetensors, the small models of
+``e3j_jax.bench_models``) and the forces/stress
 (``energy_forces_stress``) under ``jax.jit`` on CPU with XLA's default thread pool (all cores),
 warms up (compile + 20 calls), then times ``--reps`` calls (each ``block_until_ready``) and prints
-one JSON line per case and kind: {"case", "kind", "min_us", "median_us", "n", "jax", "e3nn_jax"}.
+one JSON line per case and kind: {"case", "kind", "min_us", "median_us", "n", "jax", "e3nn_jax"}, and on
+the forward rows of potential cases "energy" (eV, float32 jax.jit result), which the script compares with e3j's.
 """
 
 from __future__ import annotations
@@ -25,6 +28,18 @@ import numpy as np  # noqa: E402
 from safetensors.numpy import load_file  # noqa: E402
 
 from e3j_jax.export import load_model  # noqa: E402
+
+CASES = "S,M,C,M-l1x16,C-l1x16,M-l2x8,C-l2x8"
+
+
+def case_files(root: str, case: str):
+    """(model file, structure file) of a case, as ModelForwardBench.modelFile / input."""
+    if case == "S":
+        return (os.path.join(root, "tests/fixtures/seed_example/model.safetensors"),
+                os.path.join(root, "tests/fixtures/seed_example/fixture.safetensors"))
+    structure, _, name = case.partition("-")
+    return (os.path.join(root, f"perf/models/potential_{name or 'bench'}.safetensors"),
+            os.path.join(root, f"perf/models/case_{structure}.safetensors"))
 
 
 def graph_of(t, cfg):
@@ -73,19 +88,14 @@ def timeit(fn, reps: int, warm: int = 20, budget_s: float = 0.0):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--root", default=".")
-    ap.add_argument("--cases", default="S,M,C")
+    ap.add_argument("--cases", default=CASES)
     ap.add_argument("--reps", type=int, default=200)
     ap.add_argument("--forces", action="store_true", help="also time energy_forces_stress (M, C)")
     ap.add_argument("--budget", type=float, default=0.0,
                     help="seconds per case and kind for warm-up and for timing each (0: no cap); slow cases get fewer calls")
     args = ap.parse_args()
     for c in args.cases.split(","):
-        if c == "S":
-            mfile = os.path.join(args.root, "tests/fixtures/seed_example/model.safetensors")
-            sfile = os.path.join(args.root, "tests/fixtures/seed_example/fixture.safetensors")
-        else:
-            mfile = os.path.join(args.root, "perf/models/potential_bench.safetensors")
-            sfile = os.path.join(args.root, f"perf/models/case_{c}.safetensors")
+        mfile, sfile = case_files(args.root, c)
         model, variables, cfg = load_model(mfile)
         t = load_file(sfile)
         g, cell, pbc = graph_of(t, cfg)
@@ -96,6 +106,8 @@ def main() -> None:
         mn, med, n = timeit(lambda: f(variables, g), args.reps, budget_s=args.budget)
         row = dict(case=c, kind="forward", min_us=mn, median_us=med, n=n, jax=jax.__version__,
                    e3nn_jax=e3nn.__version__)
+        if cfg["architecture"] != "SimpleNetwork":
+            row["energy"] = float(np.asarray(f(variables, g)).reshape(-1)[0])
         print(json.dumps(row), flush=True)
         if args.forces and c != "S":
             from e3j_jax.potential import energy_forces_stress

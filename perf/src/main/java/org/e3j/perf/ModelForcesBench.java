@@ -21,7 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Energy + forces + stress (forward and the analytic float32 backward, {@link FastPotential#compute})
- * on the potential cases M and C of {@link ModelForwardBench}; the graph is staged once.
+ * on the potential cases of {@link ModelForwardBench} (M, C and the small models' M-l1x16, C-l1x16,
+ * M-l2x8, C-l2x8); the graph is staged once.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -31,7 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 3, jvmArgsPrepend = {"--add-modules", "jdk.incubator.vector"}, jvmArgsAppend = "-XX:+UseParallelGC")
 public class ModelForcesBench {
 
-    @Param({"M", "C"})
+    @Param({"M", "C", "M-l1x16", "C-l1x16", "M-l2x8", "C-l2x8"})
     public String bcase;
 
     @Param({"1", "2"})

@@ -28,10 +28,15 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  *   <li>S: the seed's own example (tests/fixtures/seed_example: 3 atoms, its config), node features;</li>
  *   <li>M: biphenyl (22 atoms, 5 Å radius graph), perf/models/potential_bench.safetensors, energy;</li>
- *   <li>C: fcc Cu, 256 atoms periodic, 5 Å cutoff (42 neighbours), same model, energy.</li>
+ *   <li>C: fcc Cu, 256 atoms periodic, 5 Å cutoff (42 neighbours), same model, energy;</li>
+ *   <li>M-l1x16, C-l1x16, M-l2x8, C-l2x8 (issue #13's small models): the structures M and C with
+ *       perf/models/potential_l1x16.safetensors (sh_lmax 1, 16x0e + 16x1o, 2 layers: the shape of
+ *       the bundled models/cu-emt) or potential_l2x8.safetensors (sh_lmax 2, 8x0e + 8x1o + 8x2e,
+ *       3 layers), energy. A case is STRUCTURE-MODEL.</li>
  * </ul>
  * The graph is staged once (setInput); the benchmark is {@code forward()}. {@code main} prints the
- * useful flops of one forward per case (sparse CG + GEMMs, as counted by {@link FastModel#flops}).
+ * useful flops of one forward per case (sparse CG + GEMMs, as counted by {@link FastModel#flops}) and
+ * the energy (potential cases), which perf/side_by_side.sh compares with e3nn-jax's.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -41,7 +46,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 3, jvmArgsPrepend = {"--add-modules", "jdk.incubator.vector"}, jvmArgsAppend = "-XX:+UseParallelGC")
 public class ModelForwardBench {
 
-    @Param({"S", "M", "C"})
+    /** Every case, in the order of the summary table. */
+    static final String[] CASES = {"S", "M", "C", "M-l1x16", "C-l1x16", "M-l2x8", "C-l2x8"};
+
+    @Param({"S", "M", "C", "M-l1x16", "C-l1x16", "M-l2x8", "C-l2x8"})
     public String bcase;
 
     @Param({"1", "2"})
@@ -69,16 +77,20 @@ public class ModelForwardBench {
         return p;
     }
 
-    /** The model file of a case. */
+    /** The model file of a case: S the seed's, STRUCTURE-NAME perf/models/potential_NAME, else the bench model. */
     static Path modelFile(String c) {
+        int dash = c.indexOf('-');
         return c.equals("S") ? root().resolve("tests/fixtures/seed_example/model.safetensors")
-                : root().resolve("perf/models/potential_bench.safetensors");
+                : root().resolve("perf/models/potential_" + (dash < 0 ? "bench" : c.substring(dash + 1))
+                        + ".safetensors");
     }
 
-    /** The input of a case. */
+    /** The input of a case (its structure: the part before the dash). */
     static ModelInput input(String c) {
-        Path f = c.equals("S") ? root().resolve("tests/fixtures/seed_example/fixture.safetensors")
-                : root().resolve("perf/models/case_" + c + ".safetensors");
+        int dash = c.indexOf('-');
+        String structure = dash < 0 ? c : c.substring(0, dash);
+        Path f = structure.equals("S") ? root().resolve("tests/fixtures/seed_example/fixture.safetensors")
+                : root().resolve("perf/models/case_" + structure + ".safetensors");
         SafeTensors t = SafeTensors.open(f);
         return new ModelInput(t.ints("input/numbers"), t.doubles("input/positions"), t.ints("input/senders"),
                 t.ints("input/receivers"), t.contains("input/shifts") ? t.doubles("input/shifts") : null,
@@ -110,12 +122,24 @@ public class ModelForwardBench {
         return ws;
     }
 
-    /** Prints {@code case nodes edges flops} per case. */
+    /**
+     * Prints {@code case nodes edges flops energy} per case (the given cases, else all); the energy
+     * is the fast engine's (one thread), {@code nan} for S (node features).
+     */
     public static void main(String[] args) {
-        for (String c : new String[] {"S", "M", "C"}) {
+        for (String c : args.length > 0 ? args : CASES) {
             FastModel fm = FastModel.compile(ReferenceModel.load(modelFile(c)));
             ModelInput in = input(c);
-            System.out.printf("%s %d %d %.0f%n", c, in.numNodes(), in.numEdges(), fm.flops(in.numNodes(), in.numEdges()));
+            double energy = Double.NaN;
+            if (!c.equals("S")) {
+                try (FastWorkspace w = new FastWorkspace(fm, 1, in.numNodes(), in.numEdges())) {
+                    w.setInput(in);
+                    w.forward();
+                    energy = w.energy(0);
+                }
+            }
+            System.out.printf("%s %d %d %.0f %.9g%n", c, in.numNodes(), in.numEdges(),
+                    fm.flops(in.numNodes(), in.numEdges()), energy);
         }
     }
 }
