@@ -345,12 +345,12 @@ public final class VectorKernels implements Kernels {
                                     float[] r, int rOff, float[] h, int hOff, int ldh,
                                     float[] dOut, int dOutOff, int lddo, int mul,
                                     float[] dM, int dMOff, float[] dR, int dROff, float[] dH, int dHOff, int lddh) {
-        if (dM != null) {
-            VectorEdge.backwardM(dk, kPtr, jIdx, r, rOff, h, hOff, ldh, dOut, dOutOff, lddo, mul, dM, dMOff);
+        if (dM != null || dR != null) {
+            VectorEdge.backwardMR(dk, kPtr, jIdx, mVals, mOff, r, rOff, h, hOff, ldh, dOut, dOutOff, lddo, mul,
+                    dM, dMOff, dR, dROff);
         }
-        if (dR != null || dH != null) {
-            VectorEdge.backwardRH(dk, kPtr, jIdx, mVals, mOff, r, rOff, h, hOff, ldh, dOut, dOutOff, lddo, mul,
-                    dR, dROff, dH, dHOff, lddh);
+        if (dH != null) {
+            VectorEdge.backwardH(dk, kPtr, jIdx, mVals, mOff, r, rOff, dOut, dOutOff, lddo, mul, dH, dHOff, lddh);
         }
     }
 }

@@ -259,6 +259,24 @@ class VectorVsScalarTest {
             assertBitwise(dR1, dR2, "edgeMessageBackward dR mul=" + mul);
             assertBitwise(dH1, dH2, "edgeMessageBackward dH mul=" + mul);
             assertClose(dM1, dM2, 2 * mul * 0x1p-24 + 0x1p-22, 0, "edgeMessageBackward dM mul=" + mul);
+
+            // the kernels specialise on the requested targets: each subset must give the same bits
+            // (dR, dH) or sums (dM) as the full call
+            for (int want = 1; want < 7; want++) {
+                float[] m3 = (want & 1) != 0 ? dM.clone() : null;
+                float[] r3 = (want & 2) != 0 ? dR.clone() : null;
+                float[] h3 = (want & 4) != 0 ? dH.clone() : null;
+                v.edgeMessageBackward(dk, kPtr, jIdx, m, 2, r, 3, h, 1, ld, dOut, 1, ld, mul, m3, 1, r3, 2, h3, 3, ld);
+                if (m3 != null) {
+                    assertBitwise(dM2, m3, "dM alone/with others, want=" + want + " mul=" + mul);
+                }
+                if (r3 != null) {
+                    assertBitwise(dR2, r3, "dR alone/with others, want=" + want + " mul=" + mul);
+                }
+                if (h3 != null) {
+                    assertBitwise(dH2, h3, "dH alone/with others, want=" + want + " mul=" + mul);
+                }
+            }
         }
     }
 
