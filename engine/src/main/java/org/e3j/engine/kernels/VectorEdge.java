@@ -102,8 +102,6 @@ final class VectorEdge {
 
     private static final VectorShuffle<Float> XOR1 = xor(1);
     private static final VectorShuffle<Float> XOR2 = xor(2);
-    private static final VectorShuffle<Float> XOR4 = xor(4);
-    private static final VectorShuffle<Float> XOR8 = xor(8);
     /** Batches of four dot products are reduced together (needs four lanes). */
     private static final boolean BATCH4 = L >= 4;
     private static final VectorShuffle<Float> SWAP_HALF = BATCH4 ? xor(L / 2) : null;
@@ -139,31 +137,37 @@ final class VectorEdge {
         int p = kPtr[0];
         int k = 0;
         if (BATCH4) {
-            for (; p + 4 <= pEnd; p += 4) {
+            for (; p < pEnd; p += 4) {
+                // entries p..p+n-1; a short batch repeats its last entry in the unused slots
+                // (loaded and reduced, never stored)
+                int n = Math.min(4, pEnd - p);
+                int p1 = p + Math.min(1, n - 1);
+                int p2 = p + Math.min(2, n - 1);
+                int p3 = p + n - 1;
                 while (kPtr[k + 1] <= p) {
                     k++;
                 }
                 int d0 = dOutOff + k * lddo;
-                while (kPtr[k + 1] <= p + 1) {
+                while (kPtr[k + 1] <= p1) {
                     k++;
                 }
                 int d1 = dOutOff + k * lddo;
-                while (kPtr[k + 1] <= p + 2) {
+                while (kPtr[k + 1] <= p2) {
                     k++;
                 }
                 int d2 = dOutOff + k * lddo;
-                while (kPtr[k + 1] <= p + 3) {
+                while (kPtr[k + 1] <= p3) {
                     k++;
                 }
                 int d3 = dOutOff + k * lddo;
                 int h0 = hOff + jIdx[p] * ldh;
-                int h1 = hOff + jIdx[p + 1] * ldh;
-                int h2 = hOff + jIdx[p + 2] * ldh;
-                int h3 = hOff + jIdx[p + 3] * ldh;
+                int h1 = hOff + jIdx[p1] * ldh;
+                int h2 = hOff + jIdx[p2] * ldh;
+                int h3 = hOff + jIdx[p3] * ldh;
                 float m0 = m[mOff + p];
-                float m1 = m[mOff + p + 1];
-                float m2 = m[mOff + p + 2];
-                float m3 = m[mOff + p + 3];
+                float m1 = m[mOff + p1];
+                float m2 = m[mOff + p2];
+                float m3 = m[mOff + p3];
                 FloatVector vm0 = FloatVector.broadcast(S, m0);
                 FloatVector vm1 = FloatVector.broadcast(S, m1);
                 FloatVector vm2 = FloatVector.broadcast(S, m2);
@@ -184,11 +188,17 @@ final class VectorEdge {
                     a3 = g3.fma(rv, a3);
                     if (dR != null) {
                         int o = dROff + u;
-                        FloatVector dr = FloatVector.fromArray(S, dR, o);
-                        dr = g0.fma(vm0, dr);
-                        dr = g1.fma(vm1, dr);
-                        dr = g2.fma(vm2, dr);
-                        g3.fma(vm3, dr).intoArray(dR, o);
+                        FloatVector dr = g0.fma(vm0, FloatVector.fromArray(S, dR, o));
+                        if (n > 1) {
+                            dr = g1.fma(vm1, dr);
+                        }
+                        if (n > 2) {
+                            dr = g2.fma(vm2, dr);
+                        }
+                        if (n > 3) {
+                            dr = g3.fma(vm3, dr);
+                        }
+                        dr.intoArray(dR, o);
                     }
                 }
                 if (dM != null) {
@@ -205,18 +215,36 @@ final class VectorEdge {
                         v = v.add(v.rearrange(XOR1));
                         v = v.rearrange(QUARTER_FIRSTS);
                     }
+                    FloatVector sums = (FloatVector) v.reinterpretShape(S128, 0);
                     int o = dMOff + p;
-                    FloatVector.fromArray(S128, dM, o).add(v.reinterpretShape(S128, 0)).intoArray(dM, o);
+                    if (n == 4) {
+                        FloatVector.fromArray(S128, dM, o).add(sums).intoArray(dM, o);
+                    } else {
+                        dM[o] += sums.lane(0);
+                        if (n > 1) {
+                            dM[o + 1] += sums.lane(1);
+                        }
+                        if (n > 2) {
+                            dM[o + 2] += sums.lane(2);
+                        }
+                    }
                 }
                 if (bound < mul) {
                     tail(bound, mul, d0, h0, m0, r, rOff, h, dOut, dM, dMOff + p, dR, dROff);
-                    tail(bound, mul, d1, h1, m1, r, rOff, h, dOut, dM, dMOff + p + 1, dR, dROff);
-                    tail(bound, mul, d2, h2, m2, r, rOff, h, dOut, dM, dMOff + p + 2, dR, dROff);
-                    tail(bound, mul, d3, h3, m3, r, rOff, h, dOut, dM, dMOff + p + 3, dR, dROff);
+                    if (n > 1) {
+                        tail(bound, mul, d1, h1, m1, r, rOff, h, dOut, dM, dMOff + p1, dR, dROff);
+                    }
+                    if (n > 2) {
+                        tail(bound, mul, d2, h2, m2, r, rOff, h, dOut, dM, dMOff + p2, dR, dROff);
+                    }
+                    if (n > 3) {
+                        tail(bound, mul, d3, h3, m3, r, rOff, h, dOut, dM, dMOff + p3, dR, dROff);
+                    }
                 }
             }
+            return;
         }
-        for (; p < pEnd; p++) {
+        for (; p < pEnd; p++) { // fewer than four lanes: one entry at a time
             while (kPtr[k + 1] <= p) {
                 k++;
             }
@@ -234,17 +262,7 @@ final class VectorEdge {
                 }
             }
             if (dM != null) {
-                // butterfly: log2 L shuffles and adds instead of L - 1 dependent adds
-                if (L >= 16) {
-                    a0 = a0.add(a0.rearrange(XOR8));
-                }
-                if (L >= 8) {
-                    a0 = a0.add(a0.rearrange(XOR4));
-                }
-                if (L >= 4) {
-                    a0 = a0.add(a0.rearrange(XOR2));
-                }
-                dM[dMOff + p] += a0.add(a0.rearrange(XOR1)).lane(0);
+                dM[dMOff + p] += VectorMath.sumLanes(a0);
             }
             if (bound < mul) {
                 tail(bound, mul, d0, h0, m0, r, rOff, h, dOut, dM, dMOff + p, dR, dROff);

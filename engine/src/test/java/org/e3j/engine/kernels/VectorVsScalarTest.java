@@ -228,7 +228,9 @@ class VectorVsScalarTest {
     static final int[][][] PATTERNS = {
         {{0, 2, 4, 6}, {1, 2, 0, 2, 0, 1}},                     // dk=3, dj=3 (cross product)
         {{0, 1, 1, 4}, {2, 0, 1, 2}},                           // dk=3 with an empty row
-        {{0, 2, 5, 6, 8, 11}, {0, 4, 1, 2, 3, 2, 0, 3, 1, 3, 4}} // dk=5, dj=5
+        {{0, 2, 5, 6, 8, 11}, {0, 4, 1, 2, 3, 2, 0, 3, 1, 3, 4}}, // dk=5, dj=5
+        {{0, 1}, {3}},                                          // one entry (0e x 0e -> 0e like)
+        {{0, 0, 3, 5}, {4, 0, 1, 2, 3}}                         // five entries: a batch of 4 and 1 left
     };
 
     @ParameterizedTest
