@@ -186,4 +186,18 @@ public interface Kernels {
                              float[] r, int rOff, float[] h, int hOff, int ldh,
                              float[] dOut, int dOutOff, int lddo, int mul,
                              float[] dM, int dMOff, float[] dR, int dROff, float[] dH, int dHOff, int lddh);
+
+    /**
+     * The dM and dR targets of {@link #edgeMessageBackward} (no dH) for every edge {@code e} in
+     * {@code [e0, e1)} of one receiver (one dOut block), in edge order: edge e uses m at
+     * {@code mOff + e*mStride}, r at {@code rOff + e*rStride}, the sender's h at
+     * {@code hOff + senders[e]*hStride}, and accumulates into dM at {@code dMOff + e*dMStride} and dR
+     * at {@code dROff + e*dRStride} (either may be null). Equal, bitwise, to calling
+     * {@link #edgeMessageBackward} edge by edge.
+     */
+    void edgeMessageBackwardSegment(int e0, int e1, int[] senders, int dk, int[] kPtr, int[] jIdx,
+                                    float[] mVals, int mOff, int mStride, float[] r, int rOff, int rStride,
+                                    float[] h, int hOff, int hStride, int ldh,
+                                    float[] dOut, int dOutOff, int lddo, int mul,
+                                    float[] dM, int dMOff, int dMStride, float[] dR, int dROff, int dRStride);
 }

@@ -281,4 +281,17 @@ public final class ScalarKernels implements Kernels {
             }
         }
     }
+
+    @Override
+    public void edgeMessageBackwardSegment(int e0, int e1, int[] senders, int dk, int[] kPtr, int[] jIdx,
+                                           float[] mVals, int mOff, int mStride, float[] r, int rOff, int rStride,
+                                           float[] h, int hOff, int hStride, int ldh,
+                                           float[] dOut, int dOutOff, int lddo, int mul,
+                                           float[] dM, int dMOff, int dMStride, float[] dR, int dROff, int dRStride) {
+        for (int e = e0; e < e1; e++) {
+            edgeMessageBackward(dk, kPtr, jIdx, mVals, mOff + e * mStride, r, rOff + e * rStride,
+                    h, hOff + senders[e] * hStride, ldh, dOut, dOutOff, lddo, mul,
+                    dM, dMOff + e * dMStride, dR, dROff + e * dRStride, null, 0, 0);
+        }
+    }
 }

@@ -123,51 +123,83 @@ final class VectorEdge {
 
     /**
      * dM[p] += sum_u g r[u] and dR[u] = fma(g, m_p, dR[u]) for every entry p in order, with
-     * g = h[j_p][u] dOut[k_p][u] (either target may be null). Entries are taken four at a time
-     * across rows, so that their four dot products are reduced together (about six shuffles for
-     * four sums instead of L - 1 dependent adds each). The reductions are written inline: C2 does
-     * not inline a helper called once per batch, and a vector passed to a call is boxed.
+     * g = h[j_p][u] dOut[k_p][u] (either target may be null): one edge of {@link #backwardMRSegment}.
      */
     static void backwardMR(int dk, int[] kPtr, int[] jIdx, float[] m, int mOff,
                            float[] r, int rOff, float[] h, int hOff, int ldh,
                            float[] dOut, int dOutOff, int lddo, int mul,
                            float[] dM, int dMOff, float[] dR, int dROff) {
+        backwardMRSegment(0, 1, null, dk, kPtr, jIdx, m, mOff, 0, r, rOff, 0, h, hOff, 0, ldh, dOut, dOutOff, lddo, mul,
+                dM, dMOff, 0, dR, dROff, 0);
+    }
+
+    /**
+     * {@link #backwardMR} for the edges e0..e1 of one receiver (one dOut block): edge e reads m at
+     * {@code mOff + e*mStride}, r at {@code rOff + e*rStride}, h at {@code hOff + senders[e]*hStride}
+     * (hOff alone when senders is null) and writes dM at {@code dMOff + e*dMStride}, dR at
+     * {@code dROff + e*dRStride}. Entries are taken four at a time across rows, so that their four
+     * dot products are reduced together (about six shuffles for four sums instead of L - 1
+     * dependent adds each); the batch's rows and offsets are found once for all edges. Each edge
+     * sees its entries in order, so the result is bitwise the same as edge by edge. The reductions
+     * are written inline: C2 does not inline a helper called once per batch, and a vector passed
+     * to a call is boxed.
+     */
+    static void backwardMRSegment(int e0, int e1, int[] senders, int dk, int[] kPtr, int[] jIdx,
+                                  float[] m, int mOff, int mStride, float[] r, int rOff, int rStride,
+                                  float[] h, int hOff, int hStride, int ldh,
+                                  float[] dOut, int dOutOff, int lddo, int mul,
+                                  float[] dM, int dMOff, int dMStride, float[] dR, int dROff, int dRStride) {
         int bound = S.loopBound(mul);
         int pEnd = kPtr[dk];
-        int p = kPtr[0];
+        if (!BATCH4) {
+            for (int e = e0; e < e1; e++) {
+                backwardMROneByOne(dk, kPtr, jIdx, m, mOff + e * mStride, r, rOff + e * rStride,
+                        h, hOff + (senders == null ? 0 : senders[e] * hStride), ldh, dOut, dOutOff, lddo, mul,
+                        dM, dMOff + e * dMStride, dR, dROff + e * dRStride);
+            }
+            return;
+        }
         int k = 0;
-        if (BATCH4) {
-            for (; p < pEnd; p += 4) {
-                // entries p..p+n-1; a short batch repeats its last entry in the unused slots
-                // (loaded and reduced, never stored)
-                int n = Math.min(4, pEnd - p);
-                int p1 = p + Math.min(1, n - 1);
-                int p2 = p + Math.min(2, n - 1);
-                int p3 = p + n - 1;
-                while (kPtr[k + 1] <= p) {
-                    k++;
-                }
-                int d0 = dOutOff + k * lddo;
-                while (kPtr[k + 1] <= p1) {
-                    k++;
-                }
-                int d1 = dOutOff + k * lddo;
-                while (kPtr[k + 1] <= p2) {
-                    k++;
-                }
-                int d2 = dOutOff + k * lddo;
-                while (kPtr[k + 1] <= p3) {
-                    k++;
-                }
-                int d3 = dOutOff + k * lddo;
-                int h0 = hOff + jIdx[p] * ldh;
-                int h1 = hOff + jIdx[p1] * ldh;
-                int h2 = hOff + jIdx[p2] * ldh;
-                int h3 = hOff + jIdx[p3] * ldh;
-                float m0 = m[mOff + p];
-                float m1 = m[mOff + p1];
-                float m2 = m[mOff + p2];
-                float m3 = m[mOff + p3];
+        for (int p = kPtr[0]; p < pEnd; p += 4) {
+            // entries p..p+n-1; a short batch repeats its last entry in the unused slots
+            // (loaded and reduced, never stored)
+            int n = Math.min(4, pEnd - p);
+            int p1 = p + Math.min(1, n - 1);
+            int p2 = p + Math.min(2, n - 1);
+            int p3 = p + n - 1;
+            while (kPtr[k + 1] <= p) {
+                k++;
+            }
+            int d0 = dOutOff + k * lddo;
+            while (kPtr[k + 1] <= p1) {
+                k++;
+            }
+            int d1 = dOutOff + k * lddo;
+            while (kPtr[k + 1] <= p2) {
+                k++;
+            }
+            int d2 = dOutOff + k * lddo;
+            while (kPtr[k + 1] <= p3) {
+                k++;
+            }
+            int d3 = dOutOff + k * lddo;
+            int j0 = jIdx[p] * ldh;
+            int j1 = jIdx[p1] * ldh;
+            int j2 = jIdx[p2] * ldh;
+            int j3 = jIdx[p3] * ldh;
+            for (int e = e0; e < e1; e++) {
+                int hb = hOff + (senders == null ? 0 : senders[e] * hStride);
+                int h0 = hb + j0;
+                int h1 = hb + j1;
+                int h2 = hb + j2;
+                int h3 = hb + j3;
+                int mb = mOff + e * mStride;
+                int rb = rOff + e * rStride;
+                int dRb = dROff + e * dRStride;
+                float m0 = m[mb + p];
+                float m1 = m[mb + p1];
+                float m2 = m[mb + p2];
+                float m3 = m[mb + p3];
                 FloatVector vm0 = FloatVector.broadcast(S, m0);
                 FloatVector vm1 = FloatVector.broadcast(S, m1);
                 FloatVector vm2 = FloatVector.broadcast(S, m2);
@@ -177,7 +209,7 @@ final class VectorEdge {
                 FloatVector a2 = a0;
                 FloatVector a3 = a0;
                 for (int u = 0; u < bound; u += L) {
-                    FloatVector rv = FloatVector.fromArray(S, r, rOff + u);
+                    FloatVector rv = FloatVector.fromArray(S, r, rb + u);
                     FloatVector g0 = FloatVector.fromArray(S, h, h0 + u).mul(FloatVector.fromArray(S, dOut, d0 + u));
                     FloatVector g1 = FloatVector.fromArray(S, h, h1 + u).mul(FloatVector.fromArray(S, dOut, d1 + u));
                     FloatVector g2 = FloatVector.fromArray(S, h, h2 + u).mul(FloatVector.fromArray(S, dOut, d2 + u));
@@ -187,7 +219,7 @@ final class VectorEdge {
                     a2 = g2.fma(rv, a2);
                     a3 = g3.fma(rv, a3);
                     if (dR != null) {
-                        int o = dROff + u;
+                        int o = dRb + u;
                         FloatVector dr = g0.fma(vm0, FloatVector.fromArray(S, dR, o));
                         if (n > 1) {
                             dr = g1.fma(vm1, dr);
@@ -201,6 +233,7 @@ final class VectorEdge {
                         dr.intoArray(dR, o);
                     }
                 }
+                int dMb = dMOff + e * dMStride;
                 if (dM != null) {
                     // the four lane sums share their shuffles (a transpose-add, exact lane
                     // arithmetic in a fixed order): lower half partials of a0 (a1), upper half of a2 (a3)
@@ -216,7 +249,7 @@ final class VectorEdge {
                         v = v.rearrange(QUARTER_FIRSTS);
                     }
                     FloatVector sums = (FloatVector) v.reinterpretShape(S128, 0);
-                    int o = dMOff + p;
+                    int o = dMb + p;
                     if (n == 4) {
                         FloatVector.fromArray(S128, dM, o).add(sums).intoArray(dM, o);
                     } else {
@@ -230,21 +263,29 @@ final class VectorEdge {
                     }
                 }
                 if (bound < mul) {
-                    tail(bound, mul, d0, h0, m0, r, rOff, h, dOut, dM, dMOff + p, dR, dROff);
+                    tail(bound, mul, d0, h0, m0, r, rb, h, dOut, dM, dMb + p, dR, dRb);
                     if (n > 1) {
-                        tail(bound, mul, d1, h1, m1, r, rOff, h, dOut, dM, dMOff + p1, dR, dROff);
+                        tail(bound, mul, d1, h1, m1, r, rb, h, dOut, dM, dMb + p1, dR, dRb);
                     }
                     if (n > 2) {
-                        tail(bound, mul, d2, h2, m2, r, rOff, h, dOut, dM, dMOff + p2, dR, dROff);
+                        tail(bound, mul, d2, h2, m2, r, rb, h, dOut, dM, dMb + p2, dR, dRb);
                     }
                     if (n > 3) {
-                        tail(bound, mul, d3, h3, m3, r, rOff, h, dOut, dM, dMOff + p3, dR, dROff);
+                        tail(bound, mul, d3, h3, m3, r, rb, h, dOut, dM, dMb + p3, dR, dRb);
                     }
                 }
             }
-            return;
         }
-        for (; p < pEnd; p++) { // fewer than four lanes: one entry at a time
+    }
+
+    /** {@link #backwardMR} one entry at a time, for species of fewer than four lanes. */
+    private static void backwardMROneByOne(int dk, int[] kPtr, int[] jIdx, float[] m, int mOff,
+                                           float[] r, int rOff, float[] h, int hOff, int ldh,
+                                           float[] dOut, int dOutOff, int lddo, int mul,
+                                           float[] dM, int dMOff, float[] dR, int dROff) {
+        int bound = S.loopBound(mul);
+        int k = 0;
+        for (int p = kPtr[0]; p < kPtr[dk]; p++) {
             while (kPtr[k + 1] <= p) {
                 k++;
             }

@@ -300,6 +300,43 @@ class VectorVsScalarTest {
         assertBitwise(o1, o2, "edgeMessageSegment mul=" + mul);
     }
 
+    @ParameterizedTest
+    @MethodSource("sizes")
+    void edgeMessageBackwardSegmentEqualsEdgeByEdge(int mul) {
+        for (int[][] pat : PATTERNS) {
+            int[] kPtr = pat[0], jIdx = pat[1];
+            int dk = kPtr.length - 1, dj = 5, nnz = jIdx.length, nodes = 6, edges = 9;
+            SplittableRandom rnd = new SplittableRandom(8000 + mul + 10L * dk + nnz);
+            int ld = mul + 1, hStride = dj * ld + 2, mStride = nnz + 1, rStride = mul + 2;
+            int dMStride = nnz + 3, dRStride = mul + 3;
+            int[] senders = {3, 0, 5, 5, 1, 2, 4, 0, 3};
+            float[] m = padded(rnd, 1, edges * mStride, 1);
+            float[] r = padded(rnd, 2, edges * rStride, 1);
+            float[] h = padded(rnd, 3, nodes * hStride, 1);
+            float[] dOut = padded(rnd, 1, dk * ld, 1);
+            float[] dM = padded(rnd, 2, edges * dMStride, 1);
+            float[] dR = padded(rnd, 1, edges * dRStride, 2);
+            float[] sM = dM.clone(), sR = dR.clone(), vM = dM.clone(), vR = dR.clone(), gM = dM.clone(), gR = dR.clone();
+            for (int e = 2; e < 8; e++) {
+                s.edgeMessageBackward(dk, kPtr, jIdx, m, 1 + e * mStride, r, 2 + e * rStride, h, 3 + senders[e] * hStride,
+                        ld, dOut, 1, ld, mul, sM, 2 + e * dMStride, sR, 1 + e * dRStride, null, 0, 0);
+                v.edgeMessageBackward(dk, kPtr, jIdx, m, 1 + e * mStride, r, 2 + e * rStride, h, 3 + senders[e] * hStride,
+                        ld, dOut, 1, ld, mul, vM, 2 + e * dMStride, vR, 1 + e * dRStride, null, 0, 0);
+            }
+            v.edgeMessageBackwardSegment(2, 8, senders, dk, kPtr, jIdx, m, 1, mStride, r, 2, rStride, h, 3, hStride, ld,
+                    dOut, 1, ld, mul, gM, 2, dMStride, gR, 1, dRStride);
+            assertBitwise(vR, gR, "segment dR vs edge by edge, mul=" + mul + " nnz=" + nnz);
+            assertBitwise(vM, gM, "segment dM vs edge by edge, mul=" + mul + " nnz=" + nnz);
+            assertBitwise(sR, gR, "segment dR vs scalar, mul=" + mul + " nnz=" + nnz);
+            assertClose(sM, gM, 2 * mul * 0x1p-24 + 0x1p-22, 0, "segment dM vs scalar, mul=" + mul);
+            float[] tM = dM.clone(), tR = dR.clone();
+            s.edgeMessageBackwardSegment(2, 8, senders, dk, kPtr, jIdx, m, 1, mStride, r, 2, rStride, h, 3, hStride, ld,
+                    dOut, 1, ld, mul, tM, 2, dMStride, tR, 1, dRStride);
+            assertBitwise(sR, tR, "scalar segment dR, mul=" + mul);
+            assertBitwise(sM, tM, "scalar segment dM, mul=" + mul);
+        }
+    }
+
     @Test
     void namesAndLanes() {
         assertEquals("scalar", s.name());
