@@ -106,4 +106,31 @@ public class EdgeMessageBench {
         }
         return dH[dH.length - 1];
     }
+
+    /** The engine's receiver pass: dM and dR of every edge (dH comes from the sender pass). */
+    @Benchmark
+    public float backwardEdge() {
+        int block = dk * mul;
+        for (int i = 0; i < NODES; i++) {
+            for (int e = offsets[i]; e < offsets[i + 1]; e++) {
+                k.edgeMessageBackward(dk, kPtr, jIdx, mVals, e * nnz, r, e * mul, h, senders[e] * dj * mul, mul,
+                        dOut, i * block, mul, mul, dM, e * nnz, dR, e * mul, null, 0, 0);
+            }
+        }
+        return dR[dR.length - 1];
+    }
+
+    /** The engine's sender pass: dH only. */
+    @Benchmark
+    public float backwardSender() {
+        int block = dk * mul;
+        for (int i = 0; i < NODES; i++) {
+            for (int e = offsets[i]; e < offsets[i + 1]; e++) {
+                int s = senders[e];
+                k.edgeMessageBackward(dk, kPtr, jIdx, mVals, e * nnz, r, e * mul, h, s * dj * mul, mul,
+                        dOut, i * block, mul, mul, null, 0, null, 0, dH, s * dj * mul, mul);
+            }
+        }
+        return dH[dH.length - 1];
+    }
 }

@@ -174,14 +174,30 @@ public interface Kernels {
      * Transpose of {@link #edgeMessage}: given {@code dOut[k][u]} (row k at {@code dOutOff + k*lddo})
      * accumulates, for each non-null target,
      * <pre>
-     * dM[dMOff+p]   += sum_u r[u] * h[j_p][u] * dOut[k_p][u]             (a reduction)
-     * dR[dROff+u]   += sum_k dOut[k][u] * sum_{p in k} m_p * h[j_p][u]
-     * dH[j_p][u]    += m_p * (r[u] * dOut[k_p][u])                      (row j at dHOff + j*lddh)
+     * dM[dMOff+p]   += sum_u g_p[u] * r[u]                              (a reduction)
+     * dR[dROff+u]    = fma(g_p[u], m_p, dR[dROff+u])       for each p in order
+     * dH[j_p][u]     = fma(r[u] * dOut[k_p][u], m_p, dH[j_p][u])  for each p in order (row j at dHOff + j*lddh)
      * </pre>
-     * dR and dH follow a fixed per-element fma order and are bitwise reproducible.
+     * with {@code g_p[u] = h[j_p][u] * dOut[k_p][u]} (rounded), entries p in CSR order. dR and dH
+     * follow this fixed per-element fma order and are bitwise reproducible; dM sums in an
+     * implementation-defined order.
      */
     void edgeMessageBackward(int dk, int[] kPtr, int[] jIdx, float[] mVals, int mOff,
                              float[] r, int rOff, float[] h, int hOff, int ldh,
                              float[] dOut, int dOutOff, int lddo, int mul,
                              float[] dM, int dMOff, float[] dR, int dROff, float[] dH, int dHOff, int lddh);
+
+    /**
+     * The dM and dR targets of {@link #edgeMessageBackward} (no dH) for every edge {@code e} in
+     * {@code [e0, e1)} of one receiver (one dOut block), in edge order: edge e uses m at
+     * {@code mOff + e*mStride}, r at {@code rOff + e*rStride}, the sender's h at
+     * {@code hOff + senders[e]*hStride}, and accumulates into dM at {@code dMOff + e*dMStride} and dR
+     * at {@code dROff + e*dRStride} (either may be null). Equal, bitwise, to calling
+     * {@link #edgeMessageBackward} edge by edge.
+     */
+    void edgeMessageBackwardSegment(int e0, int e1, int[] senders, int dk, int[] kPtr, int[] jIdx,
+                                    float[] mVals, int mOff, int mStride, float[] r, int rOff, int rStride,
+                                    float[] h, int hOff, int hStride, int ldh,
+                                    float[] dOut, int dOutOff, int lddo, int mul,
+                                    float[] dM, int dMOff, int dMStride, float[] dR, int dROff, int dRStride);
 }

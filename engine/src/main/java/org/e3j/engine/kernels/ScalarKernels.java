@@ -255,43 +255,43 @@ public final class ScalarKernels implements Kernels {
                                     float[] r, int rOff, float[] h, int hOff, int ldh,
                                     float[] dOut, int dOutOff, int lddo, int mul,
                                     float[] dM, int dMOff, float[] dR, int dROff, float[] dH, int dHOff, int lddh) {
-        if (dM != null) {
-            for (int k = 0; k < dk; k++) {
-                int dk0 = dOutOff + k * lddo;
-                for (int p = kPtr[k]; p < kPtr[k + 1]; p++) {
-                    int hj = hOff + jIdx[p] * ldh;
-                    float acc = 0f;
-                    for (int u = 0; u < mul; u++) {
-                        acc = Math.fma(r[rOff + u] * h[hj + u], dOut[dk0 + u], acc);
+        for (int k = 0; k < dk; k++) {
+            int d0 = dOutOff + k * lddo;
+            for (int p = kPtr[k]; p < kPtr[k + 1]; p++) {
+                int hj = hOff + jIdx[p] * ldh;
+                int dj = dHOff + jIdx[p] * lddh;
+                float mp = mVals[mOff + p];
+                float acc = 0f;
+                for (int u = 0; u < mul; u++) {
+                    float d = dOut[d0 + u];
+                    if (dM != null || dR != null) {
+                        float g = h[hj + u] * d;
+                        acc = Math.fma(g, r[rOff + u], acc);
+                        if (dR != null) {
+                            dR[dROff + u] = Math.fma(g, mp, dR[dROff + u]);
+                        }
                     }
+                    if (dH != null) {
+                        dH[dj + u] = Math.fma(r[rOff + u] * d, mp, dH[dj + u]);
+                    }
+                }
+                if (dM != null) {
                     dM[dMOff + p] += acc;
                 }
             }
         }
-        if (dR == null && dH == null) {
-            return;
-        }
-        for (int u = 0; u < mul; u++) {
-            float ru = r[rOff + u];
-            float dRacc = 0f;
-            for (int k = 0; k < dk; k++) {
-                float d = dOut[dOutOff + k * lddo + u];
-                float rd = ru * d;
-                float t = 0f;
-                for (int p = kPtr[k]; p < kPtr[k + 1]; p++) {
-                    int j = jIdx[p];
-                    float m = mVals[mOff + p];
-                    t = Math.fma(h[hOff + j * ldh + u], m, t);
-                    if (dH != null) {
-                        int idx = dHOff + j * lddh + u;
-                        dH[idx] = Math.fma(rd, m, dH[idx]);
-                    }
-                }
-                dRacc = Math.fma(t, d, dRacc);
-            }
-            if (dR != null) {
-                dR[dROff + u] += dRacc;
-            }
+    }
+
+    @Override
+    public void edgeMessageBackwardSegment(int e0, int e1, int[] senders, int dk, int[] kPtr, int[] jIdx,
+                                           float[] mVals, int mOff, int mStride, float[] r, int rOff, int rStride,
+                                           float[] h, int hOff, int hStride, int ldh,
+                                           float[] dOut, int dOutOff, int lddo, int mul,
+                                           float[] dM, int dMOff, int dMStride, float[] dR, int dROff, int dRStride) {
+        for (int e = e0; e < e1; e++) {
+            edgeMessageBackward(dk, kPtr, jIdx, mVals, mOff + e * mStride, r, rOff + e * rStride,
+                    h, hOff + senders[e] * hStride, ldh, dOut, dOutOff, lddo, mul,
+                    dM, dMOff + e * dMStride, dR, dROff + e * dRStride, null, 0, 0);
         }
     }
 }

@@ -4,7 +4,9 @@ import static org.e3j.engine.kernels.VectorKernels.L;
 import static org.e3j.engine.kernels.VectorKernels.S;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The tensor-product message of one edge and one path, channels innermost, for
@@ -93,77 +95,266 @@ final class VectorEdge {
         }
     }
 
-    /** dM[p] += sum_u r[u] h[j_p][u] dOut[k_p][u]. */
-    static void backwardM(int dk, int[] kPtr, int[] jIdx, float[] r, int rOff, float[] h, int hOff, int ldh,
-                          float[] dOut, int dOutOff, int lddo, int mul, float[] dM, int dMOff) {
+    /** Lane i of this shuffle is lane {@code i ^ x}: the butterfly steps of the reductions below. */
+    private static VectorShuffle<Float> xor(int x) {
+        return x < L ? VectorShuffle.fromOp(S, i -> i ^ x) : null;
+    }
+
+    private static final VectorShuffle<Float> XOR1 = xor(1);
+    private static final VectorShuffle<Float> XOR2 = xor(2);
+    /** Batches of four dot products are reduced together (needs four lanes). */
+    private static final boolean BATCH4 = L >= 4;
+    private static final VectorShuffle<Float> SWAP_HALF = BATCH4 ? xor(L / 2) : null;
+    private static final VectorShuffle<Float> SWAP_QUARTER = BATCH4 ? xor(L / 4) : null;
+    private static final VectorMask<Float> UPPER_HALF = BATCH4 ? laneBit(L / 2) : null;
+    private static final VectorMask<Float> ODD_QUARTER = BATCH4 ? laneBit(L / 4) : null;
+    /** Lanes 0..3 take the first lane of quarters 0..3. */
+    private static final VectorShuffle<Float> QUARTER_FIRSTS = BATCH4 ? VectorShuffle.fromOp(S, i -> i < 4 ? i * (L / 4) : i) : null;
+
+    private static final VectorSpecies<Float> S128 = FloatVector.SPECIES_128;
+
+    private static VectorMask<Float> laneBit(int bit) {
+        boolean[] b = new boolean[L];
+        for (int i = 0; i < L; i++) {
+            b[i] = (i & bit) != 0;
+        }
+        return VectorMask.fromArray(S, b, 0);
+    }
+
+    /**
+     * dM[p] += sum_u g r[u] and dR[u] = fma(g, m_p, dR[u]) for every entry p in order, with
+     * g = h[j_p][u] dOut[k_p][u] (either target may be null): one edge of {@link #backwardMRSegment}.
+     */
+    static void backwardMR(int dk, int[] kPtr, int[] jIdx, float[] m, int mOff,
+                           float[] r, int rOff, float[] h, int hOff, int ldh,
+                           float[] dOut, int dOutOff, int lddo, int mul,
+                           float[] dM, int dMOff, float[] dR, int dROff) {
+        backwardMRSegment(0, 1, null, dk, kPtr, jIdx, m, mOff, 0, r, rOff, 0, h, hOff, 0, ldh, dOut, dOutOff, lddo, mul,
+                dM, dMOff, 0, dR, dROff, 0);
+    }
+
+    /**
+     * {@link #backwardMR} for the edges e0..e1 of one receiver (one dOut block): edge e reads m at
+     * {@code mOff + e*mStride}, r at {@code rOff + e*rStride}, h at {@code hOff + senders[e]*hStride}
+     * (hOff alone when senders is null) and writes dM at {@code dMOff + e*dMStride}, dR at
+     * {@code dROff + e*dRStride}. Entries are taken four at a time across rows, so that their four
+     * dot products are reduced together (about six shuffles for four sums instead of L - 1
+     * dependent adds each); the batch's rows and offsets are found once for all edges. Each edge
+     * sees its entries in order, so the result is bitwise the same as edge by edge. The reductions
+     * are written inline: C2 does not inline a helper called once per batch, and a vector passed
+     * to a call is boxed.
+     */
+    static void backwardMRSegment(int e0, int e1, int[] senders, int dk, int[] kPtr, int[] jIdx,
+                                  float[] m, int mOff, int mStride, float[] r, int rOff, int rStride,
+                                  float[] h, int hOff, int hStride, int ldh,
+                                  float[] dOut, int dOutOff, int lddo, int mul,
+                                  float[] dM, int dMOff, int dMStride, float[] dR, int dROff, int dRStride) {
         int bound = S.loopBound(mul);
-        for (int k = 0; k < dk; k++) {
+        int pEnd = kPtr[dk];
+        if (!BATCH4) {
+            for (int e = e0; e < e1; e++) {
+                backwardMROneByOne(dk, kPtr, jIdx, m, mOff + e * mStride, r, rOff + e * rStride,
+                        h, hOff + (senders == null ? 0 : senders[e] * hStride), ldh, dOut, dOutOff, lddo, mul,
+                        dM, dMOff + e * dMStride, dR, dROff + e * dRStride);
+            }
+            return;
+        }
+        int k = 0;
+        for (int p = kPtr[0]; p < pEnd; p += 4) {
+            // entries p..p+n-1; a short batch repeats its last entry in the unused slots
+            // (loaded and reduced, never stored)
+            int n = Math.min(4, pEnd - p);
+            int p1 = p + Math.min(1, n - 1);
+            int p2 = p + Math.min(2, n - 1);
+            int p3 = p + n - 1;
+            while (kPtr[k + 1] <= p) {
+                k++;
+            }
             int d0 = dOutOff + k * lddo;
-            for (int p = kPtr[k]; p < kPtr[k + 1]; p++) {
-                int hj = hOff + jIdx[p] * ldh;
-                FloatVector acc = FloatVector.zero(S);
-                int u = 0;
-                for (; u < bound; u += L) {
-                    FloatVector rh = FloatVector.fromArray(S, r, rOff + u).mul(FloatVector.fromArray(S, h, hj + u));
-                    acc = rh.fma(FloatVector.fromArray(S, dOut, d0 + u), acc);
+            while (kPtr[k + 1] <= p1) {
+                k++;
+            }
+            int d1 = dOutOff + k * lddo;
+            while (kPtr[k + 1] <= p2) {
+                k++;
+            }
+            int d2 = dOutOff + k * lddo;
+            while (kPtr[k + 1] <= p3) {
+                k++;
+            }
+            int d3 = dOutOff + k * lddo;
+            int j0 = jIdx[p] * ldh;
+            int j1 = jIdx[p1] * ldh;
+            int j2 = jIdx[p2] * ldh;
+            int j3 = jIdx[p3] * ldh;
+            for (int e = e0; e < e1; e++) {
+                int hb = hOff + (senders == null ? 0 : senders[e] * hStride);
+                int h0 = hb + j0;
+                int h1 = hb + j1;
+                int h2 = hb + j2;
+                int h3 = hb + j3;
+                int mb = mOff + e * mStride;
+                int rb = rOff + e * rStride;
+                int dRb = dROff + e * dRStride;
+                float m0 = m[mb + p];
+                float m1 = m[mb + p1];
+                float m2 = m[mb + p2];
+                float m3 = m[mb + p3];
+                FloatVector vm0 = FloatVector.broadcast(S, m0);
+                FloatVector vm1 = FloatVector.broadcast(S, m1);
+                FloatVector vm2 = FloatVector.broadcast(S, m2);
+                FloatVector vm3 = FloatVector.broadcast(S, m3);
+                FloatVector a0 = FloatVector.zero(S);
+                FloatVector a1 = a0;
+                FloatVector a2 = a0;
+                FloatVector a3 = a0;
+                for (int u = 0; u < bound; u += L) {
+                    FloatVector rv = FloatVector.fromArray(S, r, rb + u);
+                    FloatVector g0 = FloatVector.fromArray(S, h, h0 + u).mul(FloatVector.fromArray(S, dOut, d0 + u));
+                    FloatVector g1 = FloatVector.fromArray(S, h, h1 + u).mul(FloatVector.fromArray(S, dOut, d1 + u));
+                    FloatVector g2 = FloatVector.fromArray(S, h, h2 + u).mul(FloatVector.fromArray(S, dOut, d2 + u));
+                    FloatVector g3 = FloatVector.fromArray(S, h, h3 + u).mul(FloatVector.fromArray(S, dOut, d3 + u));
+                    a0 = g0.fma(rv, a0);
+                    a1 = g1.fma(rv, a1);
+                    a2 = g2.fma(rv, a2);
+                    a3 = g3.fma(rv, a3);
+                    if (dR != null) {
+                        int o = dRb + u;
+                        FloatVector dr = g0.fma(vm0, FloatVector.fromArray(S, dR, o));
+                        if (n > 1) {
+                            dr = g1.fma(vm1, dr);
+                        }
+                        if (n > 2) {
+                            dr = g2.fma(vm2, dr);
+                        }
+                        if (n > 3) {
+                            dr = g3.fma(vm3, dr);
+                        }
+                        dr.intoArray(dR, o);
+                    }
                 }
-                float s = VectorMath.sumLanes(acc);
-                for (; u < mul; u++) {
-                    s = Math.fma(r[rOff + u] * h[hj + u], dOut[d0 + u], s);
+                int dMb = dMOff + e * dMStride;
+                if (dM != null) {
+                    // the four lane sums share their shuffles (a transpose-add, exact lane
+                    // arithmetic in a fixed order): lower half partials of a0 (a1), upper half of a2 (a3)
+                    FloatVector c02 = a0.blend(a2, UPPER_HALF).add(a2.blend(a0, UPPER_HALF).rearrange(SWAP_HALF));
+                    FloatVector c13 = a1.blend(a3, UPPER_HALF).add(a3.blend(a1, UPPER_HALF).rearrange(SWAP_HALF));
+                    // quarter q: partials of a_q; then butterflies inside the quarters
+                    FloatVector v = c02.blend(c13, ODD_QUARTER).add(c13.blend(c02, ODD_QUARTER).rearrange(SWAP_QUARTER));
+                    if (L >= 16) {
+                        v = v.add(v.rearrange(XOR2));
+                    }
+                    if (L >= 8) {
+                        v = v.add(v.rearrange(XOR1));
+                        v = v.rearrange(QUARTER_FIRSTS);
+                    }
+                    FloatVector sums = (FloatVector) v.reinterpretShape(S128, 0);
+                    int o = dMb + p;
+                    if (n == 4) {
+                        FloatVector.fromArray(S128, dM, o).add(sums).intoArray(dM, o);
+                    } else {
+                        dM[o] += sums.lane(0);
+                        if (n > 1) {
+                            dM[o + 1] += sums.lane(1);
+                        }
+                        if (n > 2) {
+                            dM[o + 2] += sums.lane(2);
+                        }
+                    }
                 }
-                dM[dMOff + p] += s;
+                if (bound < mul) {
+                    tail(bound, mul, d0, h0, m0, r, rb, h, dOut, dM, dMb + p, dR, dRb);
+                    if (n > 1) {
+                        tail(bound, mul, d1, h1, m1, r, rb, h, dOut, dM, dMb + p1, dR, dRb);
+                    }
+                    if (n > 2) {
+                        tail(bound, mul, d2, h2, m2, r, rb, h, dOut, dM, dMb + p2, dR, dRb);
+                    }
+                    if (n > 3) {
+                        tail(bound, mul, d3, h3, m3, r, rb, h, dOut, dM, dMb + p3, dR, dRb);
+                    }
+                }
             }
         }
     }
 
-    /** dR[u] += sum_k dOut[k][u] sum_p m_p h[j_p][u];  dH[j_p][u] += m_p (r[u] dOut[k][u]). */
-    static void backwardRH(int dk, int[] kPtr, int[] jIdx, float[] m, int mOff,
-                           float[] r, int rOff, float[] h, int hOff, int ldh,
-                           float[] dOut, int dOutOff, int lddo, int mul,
-                           float[] dR, int dROff, float[] dH, int dHOff, int lddh) {
+    /** {@link #backwardMR} one entry at a time, for species of fewer than four lanes. */
+    private static void backwardMROneByOne(int dk, int[] kPtr, int[] jIdx, float[] m, int mOff,
+                                           float[] r, int rOff, float[] h, int hOff, int ldh,
+                                           float[] dOut, int dOutOff, int lddo, int mul,
+                                           float[] dM, int dMOff, float[] dR, int dROff) {
+        int bound = S.loopBound(mul);
+        int k = 0;
+        for (int p = kPtr[0]; p < kPtr[dk]; p++) {
+            while (kPtr[k + 1] <= p) {
+                k++;
+            }
+            int d0 = dOutOff + k * lddo;
+            int h0 = hOff + jIdx[p] * ldh;
+            float m0 = m[mOff + p];
+            FloatVector vm = FloatVector.broadcast(S, m0);
+            FloatVector a0 = FloatVector.zero(S);
+            for (int u = 0; u < bound; u += L) {
+                FloatVector g0 = FloatVector.fromArray(S, h, h0 + u).mul(FloatVector.fromArray(S, dOut, d0 + u));
+                a0 = g0.fma(FloatVector.fromArray(S, r, rOff + u), a0);
+                if (dR != null) {
+                    int o = dROff + u;
+                    g0.fma(vm, FloatVector.fromArray(S, dR, o)).intoArray(dR, o);
+                }
+            }
+            if (dM != null) {
+                dM[dMOff + p] += VectorMath.sumLanes(a0);
+            }
+            if (bound < mul) {
+                tail(bound, mul, d0, h0, m0, r, rOff, h, dOut, dM, dMOff + p, dR, dROff);
+            }
+        }
+    }
+
+    /** The channels u0..mul of one entry of {@link #backwardMR}, scalar. */
+    private static void tail(int u0, int mul, int d0, int h0, float m0, float[] r, int rOff, float[] h, float[] dOut,
+                             float[] dM, int dMAt, float[] dR, int dROff) {
+        float acc = 0f;
+        for (int u = u0; u < mul; u++) {
+            float g = h[h0 + u] * dOut[d0 + u];
+            acc = Math.fma(g, r[rOff + u], acc);
+            if (dR != null) {
+                dR[dROff + u] = Math.fma(g, m0, dR[dROff + u]);
+            }
+        }
+        if (dM != null) {
+            dM[dMAt] += acc;
+        }
+    }
+
+    /** dH[j_p][u] = fma(r[u] dOut[k_p][u], m_p, dH[j_p][u]) for every entry p in order. */
+    static void backwardH(int dk, int[] kPtr, int[] jIdx, float[] m, int mOff,
+                          float[] r, int rOff, float[] dOut, int dOutOff, int lddo, int mul,
+                          float[] dH, int dHOff, int lddh) {
         int u = 0;
         for (int bound = S.loopBound(mul); u < bound; u += L) {
             FloatVector rv = FloatVector.fromArray(S, r, rOff + u);
-            FloatVector dRacc = FloatVector.zero(S);
             for (int k = 0; k < dk; k++) {
-                FloatVector d = FloatVector.fromArray(S, dOut, dOutOff + k * lddo + u);
-                FloatVector rd = rv.mul(d);
-                FloatVector t = FloatVector.zero(S);
-                for (int p = kPtr[k]; p < kPtr[k + 1]; p++) {
-                    int j = jIdx[p];
-                    FloatVector mp = FloatVector.broadcast(S, m[mOff + p]);
-                    t = FloatVector.fromArray(S, h, hOff + j * ldh + u).fma(mp, t);
-                    if (dH != null) {
-                        int idx = dHOff + j * lddh + u;
-                        rd.fma(mp, FloatVector.fromArray(S, dH, idx)).intoArray(dH, idx);
-                    }
+                int p0 = kPtr[k];
+                int p1 = kPtr[k + 1];
+                if (p0 == p1) {
+                    continue;
                 }
-                dRacc = t.fma(d, dRacc);
-            }
-            if (dR != null) {
-                FloatVector.fromArray(S, dR, dROff + u).add(dRacc).intoArray(dR, dROff + u);
+                FloatVector rd = rv.mul(FloatVector.fromArray(S, dOut, dOutOff + k * lddo + u));
+                for (int p = p0; p < p1; p++) {
+                    int idx = dHOff + jIdx[p] * lddh + u;
+                    rd.fma(FloatVector.broadcast(S, m[mOff + p]), FloatVector.fromArray(S, dH, idx)).intoArray(dH, idx);
+                }
             }
         }
         for (; u < mul; u++) {
             float ru = r[rOff + u];
-            float dRacc = 0f;
             for (int k = 0; k < dk; k++) {
-                float d = dOut[dOutOff + k * lddo + u];
-                float rd = ru * d;
-                float t = 0f;
+                float rd = ru * dOut[dOutOff + k * lddo + u];
                 for (int p = kPtr[k]; p < kPtr[k + 1]; p++) {
-                    int j = jIdx[p];
-                    float mp = m[mOff + p];
-                    t = Math.fma(h[hOff + j * ldh + u], mp, t);
-                    if (dH != null) {
-                        int idx = dHOff + j * lddh + u;
-                        dH[idx] = Math.fma(rd, mp, dH[idx]);
-                    }
+                    int idx = dHOff + jIdx[p] * lddh + u;
+                    dH[idx] = Math.fma(rd, m[mOff + p], dH[idx]);
                 }
-                dRacc = Math.fma(t, d, dRacc);
-            }
-            if (dR != null) {
-                dR[dROff + u] += dRacc;
             }
         }
     }

@@ -345,12 +345,24 @@ public final class VectorKernels implements Kernels {
                                     float[] r, int rOff, float[] h, int hOff, int ldh,
                                     float[] dOut, int dOutOff, int lddo, int mul,
                                     float[] dM, int dMOff, float[] dR, int dROff, float[] dH, int dHOff, int lddh) {
-        if (dM != null) {
-            VectorEdge.backwardM(dk, kPtr, jIdx, r, rOff, h, hOff, ldh, dOut, dOutOff, lddo, mul, dM, dMOff);
+        if (dM != null || dR != null) {
+            VectorEdge.backwardMR(dk, kPtr, jIdx, mVals, mOff, r, rOff, h, hOff, ldh, dOut, dOutOff, lddo, mul,
+                    dM, dMOff, dR, dROff);
         }
-        if (dR != null || dH != null) {
-            VectorEdge.backwardRH(dk, kPtr, jIdx, mVals, mOff, r, rOff, h, hOff, ldh, dOut, dOutOff, lddo, mul,
-                    dR, dROff, dH, dHOff, lddh);
+        if (dH != null) {
+            VectorEdge.backwardH(dk, kPtr, jIdx, mVals, mOff, r, rOff, dOut, dOutOff, lddo, mul, dH, dHOff, lddh);
+        }
+    }
+
+    @Override
+    public void edgeMessageBackwardSegment(int e0, int e1, int[] senders, int dk, int[] kPtr, int[] jIdx,
+                                           float[] mVals, int mOff, int mStride, float[] r, int rOff, int rStride,
+                                           float[] h, int hOff, int hStride, int ldh,
+                                           float[] dOut, int dOutOff, int lddo, int mul,
+                                           float[] dM, int dMOff, int dMStride, float[] dR, int dROff, int dRStride) {
+        if (dM != null || dR != null) {
+            VectorEdge.backwardMRSegment(e0, e1, senders, dk, kPtr, jIdx, mVals, mOff, mStride, r, rOff, rStride,
+                    h, hOff, hStride, ldh, dOut, dOutOff, lddo, mul, dM, dMOff, dMStride, dR, dROff, dRStride);
         }
     }
 }

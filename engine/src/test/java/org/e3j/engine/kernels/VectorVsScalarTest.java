@@ -228,7 +228,9 @@ class VectorVsScalarTest {
     static final int[][][] PATTERNS = {
         {{0, 2, 4, 6}, {1, 2, 0, 2, 0, 1}},                     // dk=3, dj=3 (cross product)
         {{0, 1, 1, 4}, {2, 0, 1, 2}},                           // dk=3 with an empty row
-        {{0, 2, 5, 6, 8, 11}, {0, 4, 1, 2, 3, 2, 0, 3, 1, 3, 4}} // dk=5, dj=5
+        {{0, 2, 5, 6, 8, 11}, {0, 4, 1, 2, 3, 2, 0, 3, 1, 3, 4}}, // dk=5, dj=5
+        {{0, 1}, {3}},                                          // one entry (0e x 0e -> 0e like)
+        {{0, 0, 3, 5}, {4, 0, 1, 2, 3}}                         // five entries: a batch of 4 and 1 left
     };
 
     @ParameterizedTest
@@ -259,6 +261,24 @@ class VectorVsScalarTest {
             assertBitwise(dR1, dR2, "edgeMessageBackward dR mul=" + mul);
             assertBitwise(dH1, dH2, "edgeMessageBackward dH mul=" + mul);
             assertClose(dM1, dM2, 2 * mul * 0x1p-24 + 0x1p-22, 0, "edgeMessageBackward dM mul=" + mul);
+
+            // the kernels specialise on the requested targets: each subset must give the same bits
+            // (dR, dH) or sums (dM) as the full call
+            for (int want = 1; want < 7; want++) {
+                float[] m3 = (want & 1) != 0 ? dM.clone() : null;
+                float[] r3 = (want & 2) != 0 ? dR.clone() : null;
+                float[] h3 = (want & 4) != 0 ? dH.clone() : null;
+                v.edgeMessageBackward(dk, kPtr, jIdx, m, 2, r, 3, h, 1, ld, dOut, 1, ld, mul, m3, 1, r3, 2, h3, 3, ld);
+                if (m3 != null) {
+                    assertBitwise(dM2, m3, "dM alone/with others, want=" + want + " mul=" + mul);
+                }
+                if (r3 != null) {
+                    assertBitwise(dR2, r3, "dR alone/with others, want=" + want + " mul=" + mul);
+                }
+                if (h3 != null) {
+                    assertBitwise(dH2, h3, "dH alone/with others, want=" + want + " mul=" + mul);
+                }
+            }
         }
     }
 
@@ -278,6 +298,43 @@ class VectorVsScalarTest {
         s.edgeMessageSegment(2, 8, senders, dk, kPtr, jIdx, m, 1, mStride, r, 2, rStride, h, 3, hStride, ld, o1, 1, ld, mul);
         v.edgeMessageSegment(2, 8, senders, dk, kPtr, jIdx, m, 1, mStride, r, 2, rStride, h, 3, hStride, ld, o2, 1, ld, mul);
         assertBitwise(o1, o2, "edgeMessageSegment mul=" + mul);
+    }
+
+    @ParameterizedTest
+    @MethodSource("sizes")
+    void edgeMessageBackwardSegmentEqualsEdgeByEdge(int mul) {
+        for (int[][] pat : PATTERNS) {
+            int[] kPtr = pat[0], jIdx = pat[1];
+            int dk = kPtr.length - 1, dj = 5, nnz = jIdx.length, nodes = 6, edges = 9;
+            SplittableRandom rnd = new SplittableRandom(8000 + mul + 10L * dk + nnz);
+            int ld = mul + 1, hStride = dj * ld + 2, mStride = nnz + 1, rStride = mul + 2;
+            int dMStride = nnz + 3, dRStride = mul + 3;
+            int[] senders = {3, 0, 5, 5, 1, 2, 4, 0, 3};
+            float[] m = padded(rnd, 1, edges * mStride, 1);
+            float[] r = padded(rnd, 2, edges * rStride, 1);
+            float[] h = padded(rnd, 3, nodes * hStride, 1);
+            float[] dOut = padded(rnd, 1, dk * ld, 1);
+            float[] dM = padded(rnd, 2, edges * dMStride, 1);
+            float[] dR = padded(rnd, 1, edges * dRStride, 2);
+            float[] sM = dM.clone(), sR = dR.clone(), vM = dM.clone(), vR = dR.clone(), gM = dM.clone(), gR = dR.clone();
+            for (int e = 2; e < 8; e++) {
+                s.edgeMessageBackward(dk, kPtr, jIdx, m, 1 + e * mStride, r, 2 + e * rStride, h, 3 + senders[e] * hStride,
+                        ld, dOut, 1, ld, mul, sM, 2 + e * dMStride, sR, 1 + e * dRStride, null, 0, 0);
+                v.edgeMessageBackward(dk, kPtr, jIdx, m, 1 + e * mStride, r, 2 + e * rStride, h, 3 + senders[e] * hStride,
+                        ld, dOut, 1, ld, mul, vM, 2 + e * dMStride, vR, 1 + e * dRStride, null, 0, 0);
+            }
+            v.edgeMessageBackwardSegment(2, 8, senders, dk, kPtr, jIdx, m, 1, mStride, r, 2, rStride, h, 3, hStride, ld,
+                    dOut, 1, ld, mul, gM, 2, dMStride, gR, 1, dRStride);
+            assertBitwise(vR, gR, "segment dR vs edge by edge, mul=" + mul + " nnz=" + nnz);
+            assertBitwise(vM, gM, "segment dM vs edge by edge, mul=" + mul + " nnz=" + nnz);
+            assertBitwise(sR, gR, "segment dR vs scalar, mul=" + mul + " nnz=" + nnz);
+            assertClose(sM, gM, 2 * mul * 0x1p-24 + 0x1p-22, 0, "segment dM vs scalar, mul=" + mul);
+            float[] tM = dM.clone(), tR = dR.clone();
+            s.edgeMessageBackwardSegment(2, 8, senders, dk, kPtr, jIdx, m, 1, mStride, r, 2, rStride, h, 3, hStride, ld,
+                    dOut, 1, ld, mul, tM, 2, dMStride, tR, 1, dRStride);
+            assertBitwise(sR, tR, "scalar segment dR, mul=" + mul);
+            assertBitwise(sM, tM, "scalar segment dM, mul=" + mul);
+        }
     }
 
     @Test

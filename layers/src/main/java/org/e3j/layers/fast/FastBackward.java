@@ -366,18 +366,22 @@ final class FastBackward {
                 }
                 float[] d = dRt[w];
                 Arrays.fill(d, 0, m * rw, 0f);
+                // per receiver and path, all its edges in one call (rows of the batch found once);
+                // each edge still sees the paths in order, so every dM / dR element sums in the same order
                 for (int i = t0; i < t1; i++) {
-                    for (int e = ws.offsets[i]; e < ws.offsets[i + 1]; e++) {
-                        int s = ws.send[e];
-                        for (SubPath sp : lp.subPaths) {
-                            Block ob = sp.out();
-                            Block ib = sp.in();
-                            Triple t = sp.triple();
-                            kern.edgeMessageBackward(ob.dk(), t.kPtr, t.jIdx, ws.mvals, e * ms + t.mOff, rTile[w],
-                                    (e - eStart) * rw + sp.rCol(), h, rel(ib) + s * ib.nodeStride(), ib.mulP(), gAgg,
-                                    rel(ob) + i * ob.nodeStride(), ob.mulP(), ob.mulP(), dM, e * ms + t.mOff, d,
-                                    (e - eStart) * rw + sp.rCol(), null, 0, 0);
-                        }
+                    int e0 = ws.offsets[i];
+                    int e1 = ws.offsets[i + 1];
+                    if (e0 == e1) {
+                        continue;
+                    }
+                    for (SubPath sp : lp.subPaths) {
+                        Block ob = sp.out();
+                        Block ib = sp.in();
+                        Triple t = sp.triple();
+                        int rOff = sp.rCol() - eStart * rw; // tile row of edge e: e - eStart
+                        kern.edgeMessageBackwardSegment(e0, e1, ws.send, ob.dk(), t.kPtr, t.jIdx, ws.mvals, t.mOff, ms,
+                                rTile[w], rOff, rw, h, rel(ib), ib.nodeStride(), ib.mulP(), gAgg,
+                                rel(ob) + i * ob.nodeStride(), ob.mulP(), ob.mulP(), dM, t.mOff, ms, d, rOff, rw);
                     }
                 }
                 mlpBackward(w, lp, eStart, m);
