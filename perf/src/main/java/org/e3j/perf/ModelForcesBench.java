@@ -29,7 +29,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 4, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 3, jvmArgsPrepend = {"--add-modules", "jdk.incubator.vector"}, jvmArgsAppend = "-XX:+UseParallelGC")
+@Fork(value = 3, jvmArgsPrepend = {"--add-modules", "jdk.incubator.vector"}, jvmArgsAppend = {"-XX:+UseParallelGC",
+        "-XX:CompileCommand=quiet", "-XX:CompileCommand=dontinline,org.e3j.engine.kernels.VectorKernels::*",
+        "-XX:CompileCommand=dontinline,org.e3j.engine.kernels.VectorRadial::*"})
 public class ModelForcesBench {
 
     @Param({"M", "C", "M-l1x16", "C-l1x16", "M-l2x8", "C-l2x8"})
