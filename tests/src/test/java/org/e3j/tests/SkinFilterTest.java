@@ -144,7 +144,16 @@ class SkinFilterTest {
 
     /** Perfect fcc copper, k^3 conventional cells of edge a. */
     static AtomsSystem fcc(int k, double a) {
+        return fcc(k, a, 0, 0);
+    }
+
+    /**
+     * fcc copper, k^3 conventional cells of edge a, each coordinate displaced by
+     * {@code rattle * (u - 1/2)}, u uniform from a {@code SplittableRandom(seed)} (none for rattle 0).
+     */
+    static AtomsSystem fcc(int k, double a, double rattle, long seed) {
         double[][] basis = {{0, 0, 0}, {0.5, 0.5, 0}, {0.5, 0, 0.5}, {0, 0.5, 0.5}};
+        SplittableRandom rng = new SplittableRandom(seed);
         int n = 4 * k * k * k;
         int[] z = new int[n];
         double[] p = new double[3 * n];
@@ -154,9 +163,13 @@ class SkinFilterTest {
                 for (int w = 0; w < k; w++) {
                     for (double[] b : basis) {
                         z[i] = 29;
-                        p[3 * i] = (x + b[0]) * a;
-                        p[3 * i + 1] = (y + b[1]) * a;
-                        p[3 * i + 2] = (w + b[2]) * a;
+                        int[] cell = {x, y, w};
+                        for (int c = 0; c < 3; c++) {
+                            p[3 * i + c] = (cell[c] + b[c]) * a;
+                            if (rattle != 0) {
+                                p[3 * i + c] += rattle * (rng.nextDouble() - 0.5);
+                            }
+                        }
                         i++;
                     }
                 }

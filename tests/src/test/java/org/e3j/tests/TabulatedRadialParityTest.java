@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.util.SplittableRandom;
 import org.e3j.layers.fast.FastModel;
 import org.e3j.layers.model.ReferenceModel;
 import org.e3j.md.AtomsSystem;
@@ -23,31 +22,6 @@ import org.junit.jupiter.api.Test;
 class TabulatedRadialParityTest {
     static final Path COPPER = Path.of(System.getProperty("e3j.models", "../models")).resolve("cu-emt.safetensors");
 
-    static AtomsSystem copper(int k, double a, double rattle, long seed) {
-        double[][] basis = {{0, 0, 0}, {0.5, 0.5, 0}, {0.5, 0, 0.5}, {0, 0.5, 0.5}};
-        SplittableRandom rng = new SplittableRandom(seed);
-        int n = 4 * k * k * k;
-        int[] z = new int[n];
-        double[] p = new double[3 * n];
-        int i = 0;
-        for (int x = 0; x < k; x++) {
-            for (int y = 0; y < k; y++) {
-                for (int w = 0; w < k; w++) {
-                    for (double[] b : basis) {
-                        z[i] = 29;
-                        for (int c = 0; c < 3; c++) {
-                            p[3 * i + c] = ((c == 0 ? x : c == 1 ? y : w) + b[c]) * a + rattle * (rng.nextDouble() - 0.5);
-                        }
-                        i++;
-                    }
-                }
-            }
-        }
-        double l = k * a;
-        return new AtomsSystem(z, p, null, null, new double[] {l, 0, 0, 0, l, 0, 0, 0, l},
-                new boolean[] {true, true, true});
-    }
-
     static ForceResult run(org.e3j.md.ForceField ff, AtomsSystem s) {
         ForceResult r = new ForceResult();
         ff.compute(s, ForceResult.ENERGY | ForceResult.FORCES | ForceResult.STRESS, r);
@@ -59,7 +33,7 @@ class TabulatedRadialParityTest {
         ReferenceModel ref = ReferenceModel.load(COPPER);
         FastModel fm = FastModel.compile(ref);
         assertTrue(fm.radialTabulated(), "the bundled model's tables must prove their bounds");
-        for (AtomsSystem s : new AtomsSystem[] {copper(3, 3.61, 0.05, 1), copper(3, 3.3, 0.6, 2)}) {
+        for (AtomsSystem s : new AtomsSystem[] {SkinFilterTest.fcc(3, 3.61, 0.05, 1), SkinFilterTest.fcc(3, 3.3, 0.6, 2)}) {
             ForceResult want = run(new ReferenceForceField(ref), s);
             double[] bits = null;
             for (int threads = 1; threads <= 2; threads++) {
