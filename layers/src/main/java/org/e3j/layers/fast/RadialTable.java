@@ -223,14 +223,18 @@ final class RadialTable {
     }
 
     /** Terms of the expansion of the 4th derivative about the midpoint (see {@link #fourth}). */
-    static final int EXPANSION = Integer.getInteger("e3j.fast.radialTableExpansion", 4);
-    /** A piece is bisected while the spacing its bound allows is below this fraction of its width. */
-    static final double LEAF_FRACTION = Double.parseDouble(System.getProperty("e3j.fast.radialTableLeaf", "0.5"));
+    static final int EXPANSION = 4;
+    /**
+     * A piece is bisected while the spacing its bound allows is below this fraction of its width
+     * (smaller: fewer, wider leaves, looser bounds, larger tables; 0.125 made them 4x larger).
+     */
+    static final double LEAF_FRACTION = 0.5;
 
     /**
      * An upper bound of max over [lo, hi] and all columns of the 4th derivative, 24 |c4|, c_k the
-     * Taylor coefficients. Two enclosures, the smaller taken: (1) c4's interval over [lo, hi] directly;
-     * (2) the expansion of c4 about the midpoint m, radius r:
+     * Taylor coefficients: (2) below, or (1) when (2) cannot be formed (an enclosure reaching a pole or
+     * not finite). (1) c4's interval over [lo, hi] directly; (2) the expansion of c4 about the midpoint
+     * m, radius r:
      * {@code c4(x) = sum_{j<J} C(4+j, 4) c_{4+j}(m) (x-m)^j + C(4+J, 4) c_{4+J}(xi) (x-m)^J} (Taylor with
      * Lagrange remainder applied to the 4th derivative), the c_{4+j}(m) from jets at the point m
      * (narrow intervals) and only c_{4+J} enclosed over the interval. (2) survives the dependency
@@ -239,9 +243,6 @@ final class RadialTable {
      * multiplied by r^J.
      */
     private static double fourth(RadialJets jets, double lo, double hi) {
-        if (EXPANSION == 0) {
-            return enclosureOfCoefficient(jets, lo, hi, ORDER, ORDER);
-        }
         int top = ORDER + EXPANSION;
         double m = 0.5 * lo + 0.5 * hi;
         double r = Math.nextUp(Math.max(m - lo, hi - m));
