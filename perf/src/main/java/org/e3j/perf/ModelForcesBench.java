@@ -5,6 +5,7 @@ import org.e3j.layers.fast.FastModel;
 import org.e3j.layers.fast.FastPotential;
 import org.e3j.layers.model.ModelInput;
 import org.e3j.layers.model.ReferenceModel;
+import org.e3j.engine.kernels.JitFlags;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -30,8 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 4, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 3, jvmArgsPrepend = {"--add-modules", "jdk.incubator.vector"}, jvmArgsAppend = {"-XX:+UseParallelGC",
-        "-XX:CompileCommand=quiet", "-XX:CompileCommand=dontinline,org.e3j.engine.kernels.VectorKernels::*",
-        "-XX:CompileCommand=dontinline,org.e3j.engine.kernels.VectorRadial::*"})
+        JitFlags.QUIET, JitFlags.DONTINLINE_KERNELS, JitFlags.DONTINLINE_RADIAL, JitFlags.INLINE_MATH})
 public class ModelForcesBench {
 
     @Param({"M", "C", "M-l1x16", "C-l1x16", "M-l2x8", "C-l2x8"})

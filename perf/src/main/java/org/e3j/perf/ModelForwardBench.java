@@ -8,6 +8,7 @@ import org.e3j.layers.fast.FastWorkspace;
 import org.e3j.layers.io.SafeTensors;
 import org.e3j.layers.model.ModelInput;
 import org.e3j.layers.model.ReferenceModel;
+import org.e3j.engine.kernels.JitFlags;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -44,8 +45,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 4, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 3, jvmArgsPrepend = {"--add-modules", "jdk.incubator.vector"}, jvmArgsAppend = {"-XX:+UseParallelGC",
-        "-XX:CompileCommand=quiet", "-XX:CompileCommand=dontinline,org.e3j.engine.kernels.VectorKernels::*",
-        "-XX:CompileCommand=dontinline,org.e3j.engine.kernels.VectorRadial::*"})
+        JitFlags.QUIET, JitFlags.DONTINLINE_KERNELS, JitFlags.DONTINLINE_RADIAL, JitFlags.INLINE_MATH})
 public class ModelForwardBench {
 
     /** Every case, in the order of the summary table. */
