@@ -200,4 +200,23 @@ public interface Kernels {
                                     float[] h, int hOff, int hStride, int ldh,
                                     float[] dOut, int dOutOff, int lddo, int mul,
                                     float[] dM, int dMOff, int dMStride, float[] dR, int dROff, int dRStride);
+
+    // ------------------------------------------------------------------ term programs (double, structure of arrays)
+
+    /** The lane counts {@link #terms} accepts are multiples of this. */
+    int TERM_LANES = 8;
+
+    /**
+     * Runs a term program over rows of {@code lanes} doubles, row {@code r} at {@code buf[r * lanes ..]}
+     * (one lane per item, e.g. per edge): for t in {@code [t0, t1)} in order,
+     * <pre>
+     * row(dst[t])[i] += (coef[t] * row(a[t])[i]) * row(b[t])[i]     for every lane i
+     * </pre>
+     * each product and the sum rounded on its own (no fma), so every implementation gives the same bits
+     * as the plain Java expression. {@code lanes} must be a multiple of {@link #TERM_LANES}; rows may
+     * repeat within a term ({@code dst} may be {@code a} or {@code b}). The fast engine runs the sparse
+     * Clebsch-Gordan and spherical-harmonics algebra of a chunk of edges this way: the index lookups of
+     * a term are paid once per chunk instead of once per edge.
+     */
+    void terms(double[] buf, int lanes, int[] dst, int[] a, int[] b, double[] coef, int t0, int t1);
 }

@@ -294,4 +294,26 @@ public final class ScalarKernels implements Kernels {
                     dM, dMOff + e * dMStride, dR, dROff + e * dRStride, null, 0, 0);
         }
     }
+
+    // ------------------------------------------------------------------ term programs
+
+    @Override
+    public void terms(double[] buf, int lanes, int[] dst, int[] a, int[] b, double[] coef, int t0, int t1) {
+        checkTermLanes(lanes);
+        for (int t = t0; t < t1; t++) {
+            int d = dst[t] * lanes;
+            int x = a[t] * lanes;
+            int y = b[t] * lanes;
+            double c = coef[t];
+            for (int i = 0; i < lanes; i++) {
+                buf[d + i] += (c * buf[x + i]) * buf[y + i];
+            }
+        }
+    }
+
+    static void checkTermLanes(int lanes) {
+        if (lanes < 0 || lanes % TERM_LANES != 0) {
+            throw new IllegalArgumentException("term program lanes " + lanes + " is not a multiple of " + TERM_LANES);
+        }
+    }
 }

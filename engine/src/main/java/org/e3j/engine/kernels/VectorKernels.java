@@ -1,5 +1,6 @@
 package org.e3j.engine.kernels;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -21,6 +22,8 @@ public final class VectorKernels implements Kernels {
 
     static final VectorSpecies<Float> S = pickSpecies();
     static final int L = S.length();
+    /** Doubles of the same shape, for the term programs; at most {@link Kernels#TERM_LANES} lanes. */
+    static final VectorSpecies<Double> D = pickDoubleSpecies();
 
     static final VectorKernels INSTANCE = new VectorKernels();
 
@@ -37,6 +40,11 @@ public final class VectorKernels implements Kernels {
         } catch (IllegalArgumentException e) {
             return preferred;
         }
+    }
+
+    private static VectorSpecies<Double> pickDoubleSpecies() {
+        VectorSpecies<Double> d = VectorSpecies.of(double.class, S.vectorShape());
+        return d.length() <= TERM_LANES && TERM_LANES % d.length() == 0 ? d : DoubleVector.SPECIES_64;
     }
 
     /** Bits per vector of the preferred float species of this CPU (not the one in use). */
@@ -363,6 +371,24 @@ public final class VectorKernels implements Kernels {
         if (dM != null || dR != null) {
             VectorEdge.backwardMRSegment(e0, e1, senders, dk, kPtr, jIdx, mVals, mOff, mStride, r, rOff, rStride,
                     h, hOff, hStride, ldh, dOut, dOutOff, lddo, mul, dM, dMOff, dMStride, dR, dROff, dRStride);
+        }
+    }
+
+    // ------------------------------------------------------------------ term programs
+
+    @Override
+    public void terms(double[] buf, int lanes, int[] dst, int[] a, int[] b, double[] coef, int t0, int t1) {
+        ScalarKernels.checkTermLanes(lanes);
+        int dl = D.length();
+        for (int t = t0; t < t1; t++) {
+            int d = dst[t] * lanes;
+            int x = a[t] * lanes;
+            int y = b[t] * lanes;
+            DoubleVector c = DoubleVector.broadcast(D, coef[t]);
+            for (int i = 0; i < lanes; i += dl) {
+                DoubleVector p = c.mul(DoubleVector.fromArray(D, buf, x + i)).mul(DoubleVector.fromArray(D, buf, y + i));
+                DoubleVector.fromArray(D, buf, d + i).add(p).intoArray(buf, d + i);
+            }
         }
     }
 }

@@ -139,6 +139,40 @@ public final class SphericalHarmonics {
         return normalize;
     }
 
+    /**
+     * Sparse coefficients {@code (i, j, k, c)} in the order this class applies them; arrays are copies.
+     * See {@link #recursion} and {@link #jacobian}.
+     */
+    public record Sparse(int[] i, int[] j, int[] k, double[] c) {}
+
+    /**
+     * The recursion of the "norm" polynomial P^l, l in [2, lmax]: starting from zero,
+     * {@code P^l_k += (c * r_i) * P^(l-1)_j} for each entry in order, r = (x, y, z) (normalised when
+     * {@link #normalize()}); P^0 = 1 and P^1 = r. This is what {@link #compute} runs, term for term.
+     */
+    public Sparse recursion(int l) {
+        if (l < 2 || l > lmax) {
+            throw new IllegalArgumentException("the recursion is defined for l in [2, " + lmax + "], not " + l);
+        }
+        return new Sparse(recI[l].clone(), recJ[l].clone(), recK[l].clone(), recC[l].clone());
+    }
+
+    /**
+     * The derivative of P^l, l in [1, lmax], in r: {@code dP^l_j / dr_k += c * P^(l-1)_i} for each
+     * entry (before the chain through the normalisation and before {@link #scale}).
+     */
+    public Sparse jacobian(int l) {
+        if (l < 1 || l > lmax) {
+            throw new IllegalArgumentException("the Jacobian is defined for l in [1, " + lmax + "], not " + l);
+        }
+        return new Sparse(jacI[l].clone(), jacJ[l].clone(), jacK[l].clone(), jacC[l].clone());
+    }
+
+    /** The factor {@link #compute} multiplies P^l by for the normalisation (1 for {@code norm}). */
+    public double scale(int l) {
+        return scale[l];
+    }
+
     /** Number of outputs, {@code (lmax+1)^2}: Y^0 .. Y^lmax concatenated. */
     public int dim() {
         return (lmax + 1) * (lmax + 1);

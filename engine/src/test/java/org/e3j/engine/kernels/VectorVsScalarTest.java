@@ -344,4 +344,54 @@ class VectorVsScalarTest {
         assertEquals("vector-" + 32 * v.vectorLanes(), v.name());
         assertEquals(0, Kernels.padTo(v.vectorLanes() * 3, v.vectorLanes()) % v.vectorLanes());
     }
+
+    /**
+     * Term programs agree bitwise (no fma in either), with rows that repeat inside a term and a
+     * destination that is also a source; and both equal the plain expression evaluated here.
+     */
+    @Test
+    void termProgramsBitwise() {
+        SplittableRandom rnd = new SplittableRandom(77);
+        for (int lanes : new int[] {8, 16, 32, 64}) {
+            int rows = 23;
+            double[] buf = new double[rows * lanes];
+            for (int i = 0; i < buf.length; i++) {
+                buf[i] = rnd.nextDouble(-3, 3);
+            }
+            int terms = 200;
+            int[] dst = new int[terms];
+            int[] a = new int[terms];
+            int[] b = new int[terms];
+            double[] c = new double[terms];
+            for (int t = 0; t < terms; t++) {
+                dst[t] = rnd.nextInt(rows);
+                a[t] = t % 7 == 0 ? dst[t] : rnd.nextInt(rows);
+                b[t] = t % 11 == 0 ? a[t] : rnd.nextInt(rows);
+                c[t] = rnd.nextDouble(-1, 1);
+            }
+            double[] expect = buf.clone();
+            for (int t = 3; t < terms - 5; t++) {
+                for (int i = 0; i < lanes; i++) {
+                    expect[dst[t] * lanes + i] += (c[t] * expect[a[t] * lanes + i]) * expect[b[t] * lanes + i];
+                }
+            }
+            double[] b1 = buf.clone();
+            double[] b2 = buf.clone();
+            s.terms(b1, lanes, dst, a, b, c, 3, terms - 5);
+            v.terms(b2, lanes, dst, a, b, c, 3, terms - 5);
+            for (int i = 0; i < buf.length; i++) {
+                assertEquals(Double.doubleToRawLongBits(expect[i]), Double.doubleToRawLongBits(b1[i]), "scalar lanes=" + lanes + " i=" + i);
+                assertEquals(Double.doubleToRawLongBits(expect[i]), Double.doubleToRawLongBits(b2[i]), "vector lanes=" + lanes + " i=" + i);
+            }
+        }
+    }
+
+    @Test
+    void termProgramsRefuseLaneCountsOffTheGrid() {
+        double[] buf = new double[64];
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> v.terms(buf, 12, new int[] {0}, new int[] {0}, new int[] {0}, new double[] {1}, 0, 1));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> s.terms(buf, 12, new int[] {0}, new int[] {0}, new int[] {0}, new double[] {1}, 0, 1));
+    }
 }

@@ -70,9 +70,7 @@ final class FastBackward {
     static final long R_STORE_BYTES = 32L << 20;
     /** The MLP inputs of a tile of one sender range's edges, gathered (they are stored by receiver). */
     float[][] gather;
-    double[][] jac;
     double[][] dbasis;
-    double[][] dy;
 
     int phase;
     int layer;
@@ -96,13 +94,9 @@ final class FastBackward {
         dRt = new float[t][];
         rTile = new float[t][];
         gather = new float[t][];
-        jac = new double[t][];
         dbasis = new double[t][];
-        dy = new double[t][];
         for (int w = 0; w < t; w++) {
-            jac[w] = new double[3 * model.shDim];
             dbasis[w] = new double[Math.max(1, model.mlpIn)];
-            dy[w] = new double[model.shDim];
         }
         allocate();
         allocateEdges();
@@ -517,75 +511,7 @@ final class FastBackward {
     // ------------------------------------------------------------------ geometry
 
     void geometryBackward(int w, int r0, int r1) {
-        double[] y = ws.yScr[w];
-        double[] jc = jac[w];
-        double[] basis = ws.bScr[w];
-        double[] db = dbasis[w];
-        double[] gy = dy[w];
-        int ms = model.mStride;
-        int kIn = model.mlpIn;
-        var radial = model.radial;
-        int[] ci = ws.candIndex;
-        for (int k = ws.offsets[r0]; k < ws.offsets[r1]; k++) {
-            int s = ws.send[k];
-            int r = ws.recv[k];
-            int sk = 3 * (ci == null ? k : ci[k]);
-            double vx = ws.pos[3 * r] - ws.pos[3 * s] + ws.shift[sk];
-            double vy = ws.pos[3 * r + 1] - ws.pos[3 * s + 1] + ws.shift[sk + 1];
-            double vz = ws.pos[3 * r + 2] - ws.pos[3 * s + 2] + ws.shift[sk + 2];
-            double d = Math.sqrt(vx * vx + vy * vy + vz * vz);
-            model.sh.computeWithJacobian(vx, vy, vz, y, 0, jc, 0);
-            double env = radial.envelope(d);
-            double denv = radial.envelopeDerivative(d);
-            if (dDist == null) {
-                radial.basisRecurrence(d, basis, 0, db, 0);
-            }
-            Arrays.fill(gy, 0.0);
-            double gEnv = 0;
-            int mo = k * ms;
-            for (Triple t : model.triples) {
-                int o = mo + t.mOff;
-                for (int p = 0; p < t.jIdx.length; p++) {
-                    double g = dM[o + p];
-                    if (g == 0) {
-                        continue;
-                    }
-                    double m0 = 0;
-                    for (int q = t.cPtr[p]; q < t.cPtr[p + 1]; q++) {
-                        m0 += t.cVal[q] * y[t.cY[q]];
-                        gy[t.cY[q]] += env * g * t.cVal[q];
-                    }
-                    gEnv += g * m0;
-                }
-            }
-            double dd = 0;
-            if (dDist != null) {
-                dd = dDist[k]; // the tables' share, summed over layers
-            } else {
-                for (int b = 0; b < kIn; b++) {
-                    double g = dMlpIn[k * kIn + b];
-                    gEnv += g * basis[b];
-                    dd += g * env * db[b];
-                }
-            }
-            dd += gEnv * denv;
-            double gx = 0;
-            double gyy = 0;
-            double gz = 0;
-            for (int c = 0; c < model.shDim; c++) {
-                gx += gy[c] * jc[3 * c];
-                gyy += gy[c] * jc[3 * c + 1];
-                gz += gy[c] * jc[3 * c + 2];
-            }
-            if (d > 0) {
-                gx += dd * vx / d;
-                gyy += dd * vy / d;
-                gz += dd * vz / d;
-            }
-            dr[3 * k] = gx;
-            dr[3 * k + 1] = gyy;
-            dr[3 * k + 2] = gz;
-        }
+        model.geometry.backward(ws, this, ws.geoScr[w], ws.bScr[w], dbasis[w], ws.offsets[r0], ws.offsets[r1]);
     }
 
     void forcesPerNode(int n0, int n1) {

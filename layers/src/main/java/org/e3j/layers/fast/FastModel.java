@@ -207,6 +207,8 @@ public final class FastModel {
     final int outputDim;
     final org.e3j.engine.so3.SphericalHarmonics sh;
     final org.e3j.layers.model.RadialBasis radial;
+    /** The per-edge geometry (harmonics, envelope, CG sums) and its reverse, as term programs. */
+    final EdgeGeometry geometry;
     /**
      * Per layer, the tabulated radial MLP (docs/radial-table.md), or null for the whole model: not a
      * Potential, {@code -De3j.fast.radialTable=false}, or a layer whose bound could not be proven
@@ -274,6 +276,7 @@ public final class FastModel {
         }
         this.triples = ts.toArray(new Triple[0]);
         this.mStride = off;
+        this.geometry = new EdgeGeometry(kernels, sh, radial, triples, mStride, mlpIn);
 
         // ---------------- layers
         embedDims = config.initEmbedDims;

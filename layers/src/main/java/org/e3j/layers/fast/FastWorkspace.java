@@ -94,7 +94,8 @@ public final class FastWorkspace implements AutoCloseable {
     float[][] tA;
     float[][] tB;
     float[][] tR;
-    double[][] yScr;
+    /** Per worker: the scratch of {@link EdgeGeometry} (a chunk of edges as rows of doubles). */
+    double[][] geoScr;
     double[][] bScr;
 
     final int[] bounds;
@@ -117,10 +118,10 @@ public final class FastWorkspace implements AutoCloseable {
         tA = new float[threads][];
         tB = new float[threads][];
         tR = new float[threads][];
-        yScr = new double[threads][];
+        geoScr = new double[threads][];
         bScr = new double[threads][];
         for (int t = 0; t < threads; t++) {
-            yScr[t] = new double[model.shDim];
+            geoScr[t] = new double[model.geometry.scratchDoubles()];
             bScr[t] = new double[Math.max(1, model.mlpIn)];
         }
         allocate(Math.max(1, maxNodes), Math.max(1, maxEdges), 1);
@@ -737,51 +738,7 @@ public final class FastWorkspace implements AutoCloseable {
             System.arraycopy(table, emb[i] * dims, node, o, dims);
             Arrays.fill(node, o + dims, o + eb.mulP(), 0f);
         }
-        double[] y = yScr[w];
-        double[] basis = bScr[w];
-        Triple[] ts = model.triples;
-        int ms = model.mStride;
-        int kIn = model.mlpIn;
-        var radial = model.radial;
-        int[] ci = candIndex;
-        for (int k = offsets[r0]; k < offsets[r1]; k++) {
-            int s = send[k];
-            int r = recv[k];
-            int sk = 3 * (ci == null ? k : ci[k]);
-            double vx = pos[3 * r] - pos[3 * s] + shift[sk];
-            double vy = pos[3 * r + 1] - pos[3 * s + 1] + shift[sk + 1];
-            double vz = pos[3 * r + 2] - pos[3 * s + 2] + shift[sk + 2];
-            double d = Math.sqrt(vx * vx + vy * vy + vz * vz);
-            model.sh.compute(vx, vy, vz, y, 0);
-            double env = 1.0;
-            if (dist != null) {
-                env = radial.envelope(d);
-                dist[k] = d;
-                if (backward != null) {
-                    backward.dDist[k] = 0;
-                }
-            } else if (radial != null) {
-                env = radial.envelope(d);
-                radial.basisRecurrence(d, basis, 0, null, 0);
-                for (int b = 0; b < kIn; b++) {
-                    mlpIn[k * kIn + b] = (float) (basis[b] * env);
-                }
-            } else {
-                mlpIn[k] = (float) d;
-            }
-            int mo = k * ms;
-            for (Triple t : ts) {
-                int o = mo + t.mOff;
-                int[] cPtr = t.cPtr;
-                for (int p = 0; p < t.jIdx.length; p++) {
-                    double v = 0;
-                    for (int q = cPtr[p]; q < cPtr[p + 1]; q++) {
-                        v += t.cVal[q] * y[t.cY[q]];
-                    }
-                    mvals[o + p] = (float) (v * env);
-                }
-            }
-        }
+        model.geometry.forward(this, geoScr[w], bScr[w], offsets[r0], offsets[r1]);
     }
 
     /** Radial MLP of edges [e0, e0+m) of layer lp into tR[w] rows 0..m ([m][rWidth]); returns the last hidden buffer. */
