@@ -72,26 +72,149 @@ final class VectorEdge {
             }
             return;
         }
-        for (int k = 0; k < dk; k++) {
-            int p0 = kPtr[k];
-            int p1 = kPtr[k + 1];
-            if (p0 == p1) {
-                continue;
+        // Output rows two at a time and channel chunks two at a time: four independent fma chains
+        // across the edges instead of one, so the loop runs at the load and fma throughput rather
+        // than at the latency of one accumulator (each element's chain is unchanged: same bits)
+        int k = nextRow(kPtr, 0, dk);
+        while (k < dk) {
+            int k2 = nextRow(kPtr, k + 1, dk);
+            if (k2 < dk) {
+                segmentRows2(e0, e1, senders, k, k2, kPtr, jIdx, m, mOff, mStride, r, rOff, rStride, h, hOff, hStride,
+                        ldh, out, outOff, ldo, bound);
+                k = nextRow(kPtr, k2 + 1, dk);
+            } else {
+                segmentRow1(e0, e1, senders, k, kPtr, jIdx, m, mOff, mStride, r, rOff, rStride, h, hOff, hStride,
+                        ldh, out, outOff, ldo, bound);
+                k = k2;
             }
-            for (int u = 0; u < bound; u += L) {
-                int o = outOff + k * ldo + u;
-                FloatVector ov = FloatVector.fromArray(S, out, o);
-                for (int e = e0; e < e1; e++) {
-                    int hb = hOff + senders[e] * hStride + u;
-                    int mb = mOff + e * mStride;
-                    FloatVector acc = FloatVector.zero(S);
-                    for (int p = p0; p < p1; p++) {
-                        acc = FloatVector.fromArray(S, h, hb + jIdx[p] * ldh).fma(FloatVector.broadcast(S, m[mb + p]), acc);
-                    }
-                    ov = acc.fma(FloatVector.fromArray(S, r, rOff + e * rStride + u), ov);
+        }
+    }
+
+    /** The first row at or after k with entries, or dk. */
+    private static int nextRow(int[] kPtr, int k, int dk) {
+        while (k < dk && kPtr[k] == kPtr[k + 1]) {
+            k++;
+        }
+        return k;
+    }
+
+    /** {@link #segment} of output rows ka and kb (both with entries), channel chunks two at a time. */
+    private static void segmentRows2(int e0, int e1, int[] senders, int ka, int kb, int[] kPtr, int[] jIdx,
+                                     float[] m, int mOff, int mStride, float[] r, int rOff, int rStride,
+                                     float[] h, int hOff, int hStride, int ldh,
+                                     float[] out, int outOff, int ldo, int bound) {
+        int pa0 = kPtr[ka];
+        int pa1 = kPtr[ka + 1];
+        int pb0 = kPtr[kb];
+        int pb1 = kPtr[kb + 1];
+        int u = 0;
+        for (; u + 2 * L <= bound; u += 2 * L) {
+            int oa = outOff + ka * ldo + u;
+            int ob = outOff + kb * ldo + u;
+            FloatVector a0 = FloatVector.fromArray(S, out, oa);
+            FloatVector a1 = FloatVector.fromArray(S, out, oa + L);
+            FloatVector b0 = FloatVector.fromArray(S, out, ob);
+            FloatVector b1 = FloatVector.fromArray(S, out, ob + L);
+            for (int e = e0; e < e1; e++) {
+                int hb = hOff + senders[e] * hStride + u;
+                int mb = mOff + e * mStride;
+                int rb = rOff + e * rStride + u;
+                FloatVector x0 = FloatVector.zero(S);
+                FloatVector x1 = x0;
+                for (int p = pa0; p < pa1; p++) {
+                    FloatVector mv = FloatVector.broadcast(S, m[mb + p]);
+                    int j = hb + jIdx[p] * ldh;
+                    x0 = FloatVector.fromArray(S, h, j).fma(mv, x0);
+                    x1 = FloatVector.fromArray(S, h, j + L).fma(mv, x1);
                 }
-                ov.intoArray(out, o);
+                FloatVector y0 = FloatVector.zero(S);
+                FloatVector y1 = y0;
+                for (int p = pb0; p < pb1; p++) {
+                    FloatVector mv = FloatVector.broadcast(S, m[mb + p]);
+                    int j = hb + jIdx[p] * ldh;
+                    y0 = FloatVector.fromArray(S, h, j).fma(mv, y0);
+                    y1 = FloatVector.fromArray(S, h, j + L).fma(mv, y1);
+                }
+                FloatVector r0 = FloatVector.fromArray(S, r, rb);
+                FloatVector r1 = FloatVector.fromArray(S, r, rb + L);
+                a0 = x0.fma(r0, a0);
+                a1 = x1.fma(r1, a1);
+                b0 = y0.fma(r0, b0);
+                b1 = y1.fma(r1, b1);
             }
+            a0.intoArray(out, oa);
+            a1.intoArray(out, oa + L);
+            b0.intoArray(out, ob);
+            b1.intoArray(out, ob + L);
+        }
+        for (; u < bound; u += L) {
+            int oa = outOff + ka * ldo + u;
+            int ob = outOff + kb * ldo + u;
+            FloatVector a0 = FloatVector.fromArray(S, out, oa);
+            FloatVector b0 = FloatVector.fromArray(S, out, ob);
+            for (int e = e0; e < e1; e++) {
+                int hb = hOff + senders[e] * hStride + u;
+                int mb = mOff + e * mStride;
+                FloatVector x0 = FloatVector.zero(S);
+                for (int p = pa0; p < pa1; p++) {
+                    x0 = FloatVector.fromArray(S, h, hb + jIdx[p] * ldh).fma(FloatVector.broadcast(S, m[mb + p]), x0);
+                }
+                FloatVector y0 = FloatVector.zero(S);
+                for (int p = pb0; p < pb1; p++) {
+                    y0 = FloatVector.fromArray(S, h, hb + jIdx[p] * ldh).fma(FloatVector.broadcast(S, m[mb + p]), y0);
+                }
+                FloatVector r0 = FloatVector.fromArray(S, r, rOff + e * rStride + u);
+                a0 = x0.fma(r0, a0);
+                b0 = y0.fma(r0, b0);
+            }
+            a0.intoArray(out, oa);
+            b0.intoArray(out, ob);
+        }
+    }
+
+    /** {@link #segment} of one output row k (with entries), channel chunks two at a time. */
+    private static void segmentRow1(int e0, int e1, int[] senders, int k, int[] kPtr, int[] jIdx,
+                                    float[] m, int mOff, int mStride, float[] r, int rOff, int rStride,
+                                    float[] h, int hOff, int hStride, int ldh,
+                                    float[] out, int outOff, int ldo, int bound) {
+        int p0 = kPtr[k];
+        int p1 = kPtr[k + 1];
+        int u = 0;
+        for (; u + 2 * L <= bound; u += 2 * L) {
+            int o = outOff + k * ldo + u;
+            FloatVector a0 = FloatVector.fromArray(S, out, o);
+            FloatVector a1 = FloatVector.fromArray(S, out, o + L);
+            for (int e = e0; e < e1; e++) {
+                int hb = hOff + senders[e] * hStride + u;
+                int mb = mOff + e * mStride;
+                int rb = rOff + e * rStride + u;
+                FloatVector x0 = FloatVector.zero(S);
+                FloatVector x1 = x0;
+                for (int p = p0; p < p1; p++) {
+                    FloatVector mv = FloatVector.broadcast(S, m[mb + p]);
+                    int j = hb + jIdx[p] * ldh;
+                    x0 = FloatVector.fromArray(S, h, j).fma(mv, x0);
+                    x1 = FloatVector.fromArray(S, h, j + L).fma(mv, x1);
+                }
+                a0 = x0.fma(FloatVector.fromArray(S, r, rb), a0);
+                a1 = x1.fma(FloatVector.fromArray(S, r, rb + L), a1);
+            }
+            a0.intoArray(out, o);
+            a1.intoArray(out, o + L);
+        }
+        for (; u < bound; u += L) {
+            int o = outOff + k * ldo + u;
+            FloatVector ov = FloatVector.fromArray(S, out, o);
+            for (int e = e0; e < e1; e++) {
+                int hb = hOff + senders[e] * hStride + u;
+                int mb = mOff + e * mStride;
+                FloatVector acc = FloatVector.zero(S);
+                for (int p = p0; p < p1; p++) {
+                    acc = FloatVector.fromArray(S, h, hb + jIdx[p] * ldh).fma(FloatVector.broadcast(S, m[mb + p]), acc);
+                }
+                ov = acc.fma(FloatVector.fromArray(S, r, rOff + e * rStride + u), ov);
+            }
+            ov.intoArray(out, o);
         }
     }
 
