@@ -282,6 +282,11 @@ final class VectorEdge {
             }
             return;
         }
+        if (mul == 2 * L && dM != null && dR != null) {
+            backwardMRSegmentTwoChunks(e0, e1, senders, dk, kPtr, jIdx, m, mOff, mStride, r, rOff, rStride, h, hOff,
+                    hStride, ldh, dOut, dOutOff, lddo, dM, dMOff, dMStride, dR, dROff, dRStride);
+            return;
+        }
         int k = 0;
         for (int p = kPtr[0]; p < pEnd; p += 4) {
             // entries p..p+n-1; a short batch repeats its last entry in the unused slots
@@ -395,6 +400,121 @@ final class VectorEdge {
                     }
                     if (n > 3) {
                         tail(bound, mul, d3, h3, m3, r, rb, h, dOut, dM, dMb + p3, dR, dRb);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #backwardMRSegment} when the channels are exactly two vectors (32 channels at 512 bits,
+     * 16 at 256: the common case) and both dM and dR are wanted: the receiver's four dOut rows of a
+     * batch stay in eight registers across its edges instead of being reloaded per edge, and the
+     * channel loop is unrolled. Per element the same operations in the same order: bitwise equal to
+     * the general loop (the reduction below is its copy).
+     */
+    private static void backwardMRSegmentTwoChunks(int e0, int e1, int[] senders, int dk, int[] kPtr, int[] jIdx,
+                                                   float[] m, int mOff, int mStride, float[] r, int rOff, int rStride,
+                                                   float[] h, int hOff, int hStride, int ldh,
+                                                   float[] dOut, int dOutOff, int lddo,
+                                                   float[] dM, int dMOff, int dMStride, float[] dR, int dROff, int dRStride) {
+        int pEnd = kPtr[dk];
+        int k = 0;
+        for (int p = kPtr[0]; p < pEnd; p += 4) {
+            int n = Math.min(4, pEnd - p);
+            int p1 = p + Math.min(1, n - 1);
+            int p2 = p + Math.min(2, n - 1);
+            int p3 = p + n - 1;
+            while (kPtr[k + 1] <= p) {
+                k++;
+            }
+            int d0 = dOutOff + k * lddo;
+            while (kPtr[k + 1] <= p1) {
+                k++;
+            }
+            int d1 = dOutOff + k * lddo;
+            while (kPtr[k + 1] <= p2) {
+                k++;
+            }
+            int d2 = dOutOff + k * lddo;
+            while (kPtr[k + 1] <= p3) {
+                k++;
+            }
+            int d3 = dOutOff + k * lddo;
+            FloatVector o0 = FloatVector.fromArray(S, dOut, d0);
+            FloatVector o0b = FloatVector.fromArray(S, dOut, d0 + L);
+            FloatVector o1 = FloatVector.fromArray(S, dOut, d1);
+            FloatVector o1b = FloatVector.fromArray(S, dOut, d1 + L);
+            FloatVector o2 = FloatVector.fromArray(S, dOut, d2);
+            FloatVector o2b = FloatVector.fromArray(S, dOut, d2 + L);
+            FloatVector o3 = FloatVector.fromArray(S, dOut, d3);
+            FloatVector o3b = FloatVector.fromArray(S, dOut, d3 + L);
+            int j0 = jIdx[p] * ldh;
+            int j1 = jIdx[p1] * ldh;
+            int j2 = jIdx[p2] * ldh;
+            int j3 = jIdx[p3] * ldh;
+            for (int e = e0; e < e1; e++) {
+                int hb = hOff + (senders == null ? 0 : senders[e] * hStride);
+                int mb = mOff + e * mStride;
+                int rb = rOff + e * rStride;
+                int dRb = dROff + e * dRStride;
+                FloatVector r0 = FloatVector.fromArray(S, r, rb);
+                FloatVector r1 = FloatVector.fromArray(S, r, rb + L);
+                FloatVector g0 = FloatVector.fromArray(S, h, hb + j0).mul(o0);
+                FloatVector g1 = FloatVector.fromArray(S, h, hb + j1).mul(o1);
+                FloatVector g2 = FloatVector.fromArray(S, h, hb + j2).mul(o2);
+                FloatVector g3 = FloatVector.fromArray(S, h, hb + j3).mul(o3);
+                FloatVector g0b = FloatVector.fromArray(S, h, hb + j0 + L).mul(o0b);
+                FloatVector g1b = FloatVector.fromArray(S, h, hb + j1 + L).mul(o1b);
+                FloatVector g2b = FloatVector.fromArray(S, h, hb + j2 + L).mul(o2b);
+                FloatVector g3b = FloatVector.fromArray(S, h, hb + j3 + L).mul(o3b);
+                FloatVector zero = FloatVector.zero(S);
+                FloatVector a0 = g0b.fma(r1, g0.fma(r0, zero));
+                FloatVector a1 = g1b.fma(r1, g1.fma(r0, zero));
+                FloatVector a2 = g2b.fma(r1, g2.fma(r0, zero));
+                FloatVector a3 = g3b.fma(r1, g3.fma(r0, zero));
+                FloatVector vm0 = FloatVector.broadcast(S, m[mb + p]);
+                FloatVector dr = g0.fma(vm0, FloatVector.fromArray(S, dR, dRb));
+                FloatVector drb = g0b.fma(vm0, FloatVector.fromArray(S, dR, dRb + L));
+                if (n > 1) {
+                    FloatVector vm1 = FloatVector.broadcast(S, m[mb + p1]);
+                    dr = g1.fma(vm1, dr);
+                    drb = g1b.fma(vm1, drb);
+                }
+                if (n > 2) {
+                    FloatVector vm2 = FloatVector.broadcast(S, m[mb + p2]);
+                    dr = g2.fma(vm2, dr);
+                    drb = g2b.fma(vm2, drb);
+                }
+                if (n > 3) {
+                    FloatVector vm3 = FloatVector.broadcast(S, m[mb + p3]);
+                    dr = g3.fma(vm3, dr);
+                    drb = g3b.fma(vm3, drb);
+                }
+                dr.intoArray(dR, dRb);
+                drb.intoArray(dR, dRb + L);
+                // the four lane sums: the transpose-add of backwardMRSegment, unchanged
+                FloatVector c02 = a0.blend(a2, UPPER_HALF).add(a2.blend(a0, UPPER_HALF).rearrange(SWAP_HALF));
+                FloatVector c13 = a1.blend(a3, UPPER_HALF).add(a3.blend(a1, UPPER_HALF).rearrange(SWAP_HALF));
+                FloatVector v = c02.blend(c13, ODD_QUARTER).add(c13.blend(c02, ODD_QUARTER).rearrange(SWAP_QUARTER));
+                if (L >= 16) {
+                    v = v.add(v.rearrange(XOR2));
+                }
+                if (L >= 8) {
+                    v = v.add(v.rearrange(XOR1));
+                    v = v.rearrange(QUARTER_FIRSTS);
+                }
+                FloatVector sums = (FloatVector) v.reinterpretShape(S128, 0);
+                int o = dMOff + e * dMStride + p;
+                if (n == 4) {
+                    FloatVector.fromArray(S128, dM, o).add(sums).intoArray(dM, o);
+                } else {
+                    dM[o] += sums.lane(0);
+                    if (n > 1) {
+                        dM[o + 1] += sums.lane(1);
+                    }
+                    if (n > 2) {
+                        dM[o + 2] += sums.lane(2);
                     }
                 }
             }

@@ -333,7 +333,7 @@ class VectorVsScalarTest {
     }
 
     @ParameterizedTest
-    @MethodSource("sizes")
+    @MethodSource("segmentSizes")
     void edgeMessageBackwardSegmentEqualsEdgeByEdge(int mul) {
         for (int[][] pat : PATTERNS) {
             int[] kPtr = pat[0], jIdx = pat[1];
