@@ -25,29 +25,6 @@ class BundledModelMdTest {
     static final double A = 3.59;
     static final double FIRST_SHELL = A / Math.sqrt(2);
 
-    static AtomsSystem fcc(int reps) {
-        double[][] basis = {{0, 0, 0}, {0, 0.5, 0.5}, {0.5, 0, 0.5}, {0.5, 0.5, 0}};
-        int n = 4 * reps * reps * reps;
-        int[] z = new int[n];
-        double[] pos = new double[3 * n];
-        int i = 0;
-        for (int x = 0; x < reps; x++) {
-            for (int y = 0; y < reps; y++) {
-                for (int w = 0; w < reps; w++) {
-                    for (double[] b : basis) {
-                        z[i] = 29;
-                        pos[3 * i] = (x + b[0]) * A;
-                        pos[3 * i + 1] = (y + b[1]) * A;
-                        pos[3 * i + 2] = (w + b[2]) * A;
-                        i++;
-                    }
-                }
-            }
-        }
-        double l = reps * A;
-        return new AtomsSystem(z, pos, null, null, new double[] {l, 0, 0, 0, l, 0, 0, 0, l}, new boolean[] {true, true, true});
-    }
-
     /** Forces scaled by a factor, energy untouched: a 1 % force error. */
     record ScaledForces(ForceField inner, double factor) implements ForceField {
         @Override
@@ -67,7 +44,7 @@ class BundledModelMdTest {
 
     /** Largest |Etot(t) - Etot(0)| per atom over an NVE run from a 300 K crystal (2T start). */
     static double nveMaxDeviation(double forceFactor, int steps, double dtFs) {
-        AtomsSystem s = fcc(3);
+        AtomsSystem s = Crystals.fcc(3, A);
         Thermo.maxwellBoltzmann(s, 600, new SplittableRandom(11), true);
         try (FastForceField fast = FastForceField.load(MODEL, 1)) {
             ForceField ff = forceFactor == 1.0 ? fast : new ScaledForces(fast, forceFactor);
@@ -99,7 +76,7 @@ class BundledModelMdTest {
      */
     @Test
     void mdStepsAllocateNothing() {
-        AtomsSystem s = fcc(3);
+        AtomsSystem s = Crystals.fcc(3, A);
         Thermo.maxwellBoltzmann(s, 600, new SplittableRandom(5), true);
         var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         try (FastForceField ff = FastForceField.load(MODEL, 1)) {
@@ -118,7 +95,7 @@ class BundledModelMdTest {
 
     @Test
     void tenPicosecondsAt300KeepFccOrder() {
-        AtomsSystem s = fcc(3);
+        AtomsSystem s = Crystals.fcc(3, A);
         double[] ideal = s.positions().clone();
         Thermo.maxwellBoltzmann(s, 600, new SplittableRandom(7), true); // settles near 300 K
         int n = s.numAtoms();

@@ -113,36 +113,9 @@ class GraphPlanParityTest {
         assertTrue(worst <= 1e-5 * scale, what + ": worst difference " + worst + " (scale " + scale + ")");
     }
 
-    /** An fcc block (a x a x a cubes of 4 atoms), two species alternating, displaced a little at random. */
-    static AtomsSystem fcc(int reps, double a, int[] species, boolean periodic, long seed) {
-        double[][] basis = {{0, 0, 0}, {0.5, 0.5, 0}, {0.5, 0, 0.5}, {0, 0.5, 0.5}};
-        int n = 4 * reps * reps * reps;
-        int[] z = new int[n];
-        double[] pos = new double[3 * n];
-        SplittableRandom rnd = new SplittableRandom(seed);
-        int t = 0;
-        for (int i = 0; i < reps; i++) {
-            for (int j = 0; j < reps; j++) {
-                for (int k = 0; k < reps; k++) {
-                    for (double[] b : basis) {
-                        z[t] = species[t % species.length];
-                        pos[3 * t] = (i + b[0]) * a + 0.05 * rnd.nextGaussian();
-                        pos[3 * t + 1] = (j + b[1]) * a + 0.05 * rnd.nextGaussian();
-                        pos[3 * t + 2] = (k + b[2]) * a + 0.05 * rnd.nextGaussian();
-                        t++;
-                    }
-                }
-            }
-        }
-        double l = reps * a;
-        return periodic
-                ? new AtomsSystem(z, pos, null, null, new double[] {l, 0, 0, 0, l, 0, 0, 0, l}, new boolean[] {true, true, true})
-                : new AtomsSystem(z, pos, null, null, null, new boolean[] {false, false, false});
-    }
-
     static AtomsSystem systemFor(ModelGraph graph, int reps) {
         boolean periodic = graph.takesShifts();
-        return fcc(reps, 3.61, graph.atomicNumbers(), periodic, 3);
+        return Crystals.fcc(reps, 3.61, graph.atomicNumbers(), 0.05, true, 3, periodic);
     }
 
     /** 1 and 2 threads give the same bits (energy, forces, stress), on every fixture's model. */

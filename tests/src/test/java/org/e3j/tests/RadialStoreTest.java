@@ -34,7 +34,7 @@ class RadialStoreTest {
         }
         try {
             FastModel model = FastModel.compile(ReferenceModel.load(SkinFilterTest.COPPER));
-            AtomsSystem cu = SkinFilterTest.fcc(3, 3.61);
+            AtomsSystem cu = Crystals.fcc(3, 3.61);
             int n = cu.numAtoms();
             double[] pos = cu.positions().clone();
             java.util.SplittableRandom rng = new java.util.SplittableRandom(7);

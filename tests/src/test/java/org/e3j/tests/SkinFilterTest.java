@@ -45,7 +45,7 @@ class SkinFilterTest {
     @Test
     void moreInCutoffPairsThanAtStagingGrowTheLiveBuffers() {
         FastModel model = FastModel.compile(ReferenceModel.load(COPPER));
-        AtomsSystem cu = fcc(3, 3.61);
+        AtomsSystem cu = Crystals.fcc(3, 3.61);
         int n = cu.numAtoms();
         NeighborList nl = new NeighborList(model.reference().config.cutoff, 1.0);
         nl.build(cu.positions(), cu.cellView(), cu.pbcView());
@@ -81,7 +81,7 @@ class SkinFilterTest {
     /** Six steps checked against the model on all candidates; returns every step's energy, forces and stress. */
     static double[] run(int threads) {
         FastModel model = FastModel.compile(ReferenceModel.load(COPPER));
-        AtomsSystem cu = BundledModelMdTest.fcc(3); // 108 atoms
+        AtomsSystem cu = Crystals.fcc(3, BundledModelMdTest.A); // 108 atoms
         int n = cu.numAtoms();
         SplittableRandom rng = new SplittableRandom(7);
         double[] all6 = new double[6 * (1 + 3 * n + 6)];
@@ -140,43 +140,5 @@ class SkinFilterTest {
             }
         }
         return out;
-    }
-
-    /** Perfect fcc copper, k^3 conventional cells of edge a. */
-    static AtomsSystem fcc(int k, double a) {
-        return fcc(k, a, 0, 0);
-    }
-
-    /**
-     * fcc copper, k^3 conventional cells of edge a, each coordinate displaced by
-     * {@code rattle * (u - 1/2)}, u uniform from a {@code SplittableRandom(seed)} (none for rattle 0).
-     */
-    static AtomsSystem fcc(int k, double a, double rattle, long seed) {
-        double[][] basis = {{0, 0, 0}, {0.5, 0.5, 0}, {0.5, 0, 0.5}, {0, 0.5, 0.5}};
-        SplittableRandom rng = new SplittableRandom(seed);
-        int n = 4 * k * k * k;
-        int[] z = new int[n];
-        double[] p = new double[3 * n];
-        int i = 0;
-        for (int x = 0; x < k; x++) {
-            for (int y = 0; y < k; y++) {
-                for (int w = 0; w < k; w++) {
-                    for (double[] b : basis) {
-                        z[i] = 29;
-                        int[] cell = {x, y, w};
-                        for (int c = 0; c < 3; c++) {
-                            p[3 * i + c] = (cell[c] + b[c]) * a;
-                            if (rattle != 0) {
-                                p[3 * i + c] += rattle * (rng.nextDouble() - 0.5);
-                            }
-                        }
-                        i++;
-                    }
-                }
-            }
-        }
-        double l = k * a;
-        return new AtomsSystem(z, p, null, null, new double[] {l, 0, 0, 0, l, 0, 0, 0, l},
-                new boolean[] {true, true, true});
     }
 }

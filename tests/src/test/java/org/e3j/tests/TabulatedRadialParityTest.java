@@ -33,7 +33,7 @@ class TabulatedRadialParityTest {
         ReferenceModel ref = ReferenceModel.load(COPPER);
         FastModel fm = FastModel.compile(ref);
         assertTrue(fm.radialTabulated(), "the bundled model's tables must prove their bounds");
-        for (AtomsSystem s : new AtomsSystem[] {SkinFilterTest.fcc(3, 3.61, 0.05, 1), SkinFilterTest.fcc(3, 3.3, 0.6, 2)}) {
+        for (AtomsSystem s : new AtomsSystem[] {Crystals.fcc(3, 3.61, 0.05, 1), Crystals.fcc(3, 3.3, 0.6, 2)}) {
             ForceResult want = run(new ReferenceForceField(ref), s);
             double[] bits = null;
             for (int threads = 1; threads <= 2; threads++) {

@@ -43,29 +43,7 @@ final class Engines {
 
     /** fcc copper, {@code k x k x k} conventional cells (4k^3 atoms), a = 3.61 Å, slightly rattled. */
     static AtomsSystem copper(int k, long seed) {
-        double a = 3.61;
-        double[][] basis = {{0, 0, 0}, {0.5, 0.5, 0}, {0.5, 0, 0.5}, {0, 0.5, 0.5}};
-        SplittableRandom rng = new SplittableRandom(seed);
-        int n = 4 * k * k * k;
-        int[] z = new int[n];
-        double[] p = new double[3 * n];
-        int i = 0;
-        for (int x = 0; x < k; x++) {
-            for (int y = 0; y < k; y++) {
-                for (int w = 0; w < k; w++) {
-                    for (double[] b : basis) {
-                        z[i] = 29;
-                        p[3 * i] = (x + b[0]) * a + 0.05 * (rng.nextDouble() - 0.5);
-                        p[3 * i + 1] = (y + b[1]) * a + 0.05 * (rng.nextDouble() - 0.5);
-                        p[3 * i + 2] = (w + b[2]) * a + 0.05 * (rng.nextDouble() - 0.5);
-                        i++;
-                    }
-                }
-            }
-        }
-        double l = k * a;
-        return new AtomsSystem(z, p, null, null, new double[] {l, 0, 0, 0, l, 0, 0, 0, l},
-                new boolean[] {true, true, true});
+        return org.e3j.tests.Crystals.fcc(k, 3.61, 0.05, seed);
     }
 
     /**
