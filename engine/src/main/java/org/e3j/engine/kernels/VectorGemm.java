@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorOperators;
  * 6 broadcasts of A per step of the k loop; each element follows the contract's fma chain
  * ({@code c = accumulate ? C : 0; c = fma(A[i][p], B[p][j], c)}, then {@code + bias[j]}), so it
  * equals {@link ScalarKernels#gemm} bitwise. Column tails use masked loads and stores, row tails a
- * one-row kernel. The micro-kernels are generated-looking on purpose: straight-line code with named
+ * three-row kernel while three rows remain, then a one-row kernel. The micro-kernels are generated-looking on purpose: straight-line code with named
  * accumulators is what C2 keeps in registers.
  */
 final class VectorGemm {
@@ -70,6 +70,13 @@ final class VectorGemm {
                     micro1x1(k, a, a0 + r * lda, lda, b, bOff + j, ldb, bias, biasOff + j, c, c0 + r * ldc + j, ldc,
                             acc, j, n);
                 }
+            }
+        }
+        for (; i + 3 <= m; i += 3) { // small GEMMs (3 or 9 rows: a node's l = 1 block): one B load per 3 rows
+            int a0 = aOff + i * lda;
+            int c0 = cOff + i * ldc;
+            for (int j = 0; j < n; j += L) {
+                micro3x1(k, a, a0, lda, b, bOff + j, ldb, bias, biasOff + j, c, c0 + j, ldc, acc, j, n);
             }
         }
         for (; i < m; i++) {
@@ -220,6 +227,30 @@ final class VectorGemm {
         }
         c00.intoArray(c, c0);
         c01.intoArray(c, c0 + L);
+    }
+
+    /** C rows i..i+2, 1 vector column at j (masked to n): each element the same fma chain as {@link #micro1x1}. */
+    private static void micro3x1(int k, float[] a, int a0, int lda, float[] b, int b0, int ldb,
+                                 float[] bias, int bj, float[] c, int c0, int ldc, boolean acc, int j, int n) {
+        VectorMask<Float> mk = S.indexInRange(j, n);
+        FloatVector c00 = acc ? FloatVector.fromArray(S, c, c0, mk) : FloatVector.zero(S);
+        FloatVector c10 = acc ? FloatVector.fromArray(S, c, c0 + ldc, mk) : FloatVector.zero(S);
+        FloatVector c20 = acc ? FloatVector.fromArray(S, c, c0 + 2 * ldc, mk) : FloatVector.zero(S);
+        for (int p = 0; p < k; p++) {
+            FloatVector vb0 = FloatVector.fromArray(S, b, b0 + p * ldb, mk);
+            c00 = FloatVector.broadcast(S, a[a0 + p]).fma(vb0, c00);
+            c10 = FloatVector.broadcast(S, a[a0 + lda + p]).fma(vb0, c10);
+            c20 = FloatVector.broadcast(S, a[a0 + 2 * lda + p]).fma(vb0, c20);
+        }
+        if (bias != null) {
+            FloatVector v0 = FloatVector.fromArray(S, bias, bj, mk);
+            c00 = c00.add(v0);
+            c10 = c10.add(v0);
+            c20 = c20.add(v0);
+        }
+        c00.intoArray(c, c0, mk);
+        c10.intoArray(c, c0 + ldc, mk);
+        c20.intoArray(c, c0 + 2 * ldc, mk);
     }
 
     /** C rows i..i+0, 1 vector column(s) at j (masked to n). */

@@ -76,7 +76,7 @@ class VectorVsScalarTest {
     @ParameterizedTest
     @MethodSource("sizes")
     void gemmBitwise(int n) {
-        int[][] mk = {{1, 1}, {5, 8}, {6, 3}, {7, 17}, {13, 64}};
+        int[][] mk = {{1, 1}, {2, 5}, {3, 4}, {4, 9}, {5, 8}, {6, 3}, {7, 17}, {9, 16}, {11, 7}, {13, 64}};
         for (int[] shape : mk) {
             int m = shape[0], k = shape[1];
             for (boolean acc : new boolean[] {false, true}) {
