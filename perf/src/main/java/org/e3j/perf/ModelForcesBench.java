@@ -31,7 +31,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 4, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 3, jvmArgsPrepend = {"--add-modules", "jdk.incubator.vector"}, jvmArgsAppend = {"-XX:+UseParallelGC",
-        JitFlags.QUIET, JitFlags.DONTINLINE_KERNELS, JitFlags.DONTINLINE_RADIAL, JitFlags.INLINE_MATH})
+        JitFlags.QUIET, JitFlags.DONTINLINE_KERNELS, JitFlags.DONTINLINE_RADIAL, JitFlags.DONTINLINE_EDGE,
+        JitFlags.DONTINLINE_GEMM, JitFlags.DONTINLINE_ACTIVATIONS, JitFlags.INLINE_MATH})
 public class ModelForcesBench {
 
     @Param({"M", "C", "M-l1x16", "C-l1x16", "M-l2x8", "C-l2x8"})
