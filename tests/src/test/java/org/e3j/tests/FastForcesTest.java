@@ -137,6 +137,33 @@ class FastForcesTest {
         }
     }
 
+    /**
+     * The reverse pass sums into per-edge gradients that the forward zeroes: a second backward on one
+     * forward (or one before any forward) is refused instead of returning doubled forces.
+     */
+    @Test
+    void oneBackwardPerForward() {
+        Path dir = Fixtures.root().resolve("potential_crystal32");
+        ReferenceModel model = ReferenceModel.load(dir.resolve("model.safetensors"));
+        ModelInput in = Fixtures.input(SafeTensors.open(dir.resolve("fixture.safetensors")));
+        try (FastWorkspace ws = new FastWorkspace(FastModel.compile(model), 1, 1, 1)) {
+            ws.enableForces();
+            ws.setInput(in);
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, ws::backward, "before any forward");
+            ws.forward();
+            ws.backward();
+            double[] first = new double[3 * in.numNodes()];
+            ws.forces(first);
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, ws::backward);
+            assertTrue(e.getMessage().contains("one backward per forward"), e.getMessage());
+            ws.forward();
+            ws.backward();
+            double[] again = new double[first.length];
+            ws.forces(again);
+            assertArrayEquals(first, again, "forward + backward again gives the same forces");
+        }
+    }
+
     @Test
     void forcesAllocateNothing() throws Exception {
         Path dir = Fixtures.root().resolve("potential_crystal32");

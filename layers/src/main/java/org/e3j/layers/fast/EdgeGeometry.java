@@ -214,6 +214,9 @@ final class EdgeGeometry {
             }
             run(harmonics, buf, lanes);
             run(contraction, buf, lanes);
+            if (ws.backward != null) { // the reverse pass sums dE/dM into these rows
+                Arrays.fill(ws.backward.dM, c0 * ms, (c0 + m) * ms, 0f);
+            }
             float[] out = ws.mvals;
             for (int i = 0; i < m; i++) {
                 double e = buf[env * lanes + i];

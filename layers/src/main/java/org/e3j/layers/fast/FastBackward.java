@@ -220,10 +220,11 @@ final class FastBackward {
             }
         }
         ws.step.phase = FastWorkspace.Step.BACKWARD;
-        Arrays.fill(dM, 0, ws.e * model.mStride, 0f);
+        // dM and (with tables) dDist were zeroed per edge by the forward's geometry pass, in parallel;
+        // FastWorkspace allows one backward per forward
         if (dDist == null) {
             Arrays.fill(dMlpIn, 0, ws.e * model.mlpIn, 0f);
-        } // else dDist was zeroed by the forward's geometry pass (per edge, in parallel)
+        }
         for (int k = nl - 1; k >= 0; k--) {
             layer = k;
             phase = NODE;

@@ -107,6 +107,8 @@ public final class FastWorkspace implements AutoCloseable {
     /** One caller at a time, nothing after close: misuse throws instead of sharing buffers. */
     private final SingleCaller calls = new SingleCaller("FastWorkspace");
     FastBackward backward;
+    /** A forward in forces mode has run since the last backward (see {@link #runBackward}). */
+    private boolean backwardReady;
 
     public FastWorkspace(FastModel model, int threads, int maxNodes, int maxEdges) {
         this.model = model;
@@ -551,6 +553,7 @@ public final class FastWorkspace implements AutoCloseable {
     }
 
     private void runForward() {
+        backwardReady = false; // until this forward has finished
         if (cutoffFilter) {
             compactToCutoff();
         }
@@ -580,6 +583,7 @@ public final class FastWorkspace implements AutoCloseable {
                 energy[gi] = sum;
             }
         }
+        backwardReady = backward != null;
     }
 
     void runStep() {
@@ -620,6 +624,12 @@ public final class FastWorkspace implements AutoCloseable {
         if (backward == null) {
             throw new IllegalStateException("backward() needs enableForces() first");
         }
+        if (!backwardReady) {
+            // the forward's geometry pass zeroes the per-edge gradients the reverse pass sums into: a
+            // second backward on the same forward (or one before any) would add to stale sums
+            throw new IllegalStateException("backward() needs a forward() in forces mode before it, one backward per forward");
+        }
+        backwardReady = false;
         backward.backward();
     }
 
