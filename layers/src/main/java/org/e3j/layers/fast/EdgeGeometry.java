@@ -43,9 +43,7 @@ final class EdgeGeometry {
     static final int CHUNK = 32;
 
     private final Kernels kern;
-    private final SphericalHarmonics sh;
     private final RadialBasis radial;
-    private final Triple[] triples;
     private final int shDim;
     private final int ms;
     private final int kIn;
@@ -106,9 +104,7 @@ final class EdgeGeometry {
             throw new IllegalArgumentException("the fast engine's harmonics take the unit vector (normalize=true)");
         }
         this.kern = kern;
-        this.sh = sh;
         this.radial = radial;
-        this.triples = triples;
         this.shDim = sh.dim();
         this.ms = mStride;
         this.kIn = mlpIn;
@@ -189,28 +185,12 @@ final class EdgeGeometry {
             Arrays.fill(buf, (p0 + Math.min(4, shDim)) * lanes, gy0 * lanes, 0.0);
             for (int i = 0; i < lanes; i++) {
                 double envelope = 0;
-                double ux = 0;
-                double uy = 0;
-                double uz = 0;
                 if (i < m) {
-                    int k = c0 + i;
-                    double vx = vx(ws, k);
-                    double vy = vy(ws, k);
-                    double vz = vz(ws, k);
-                    double d = Math.sqrt(vx * vx + vy * vy + vz * vz);
-                    double r = unitScale(vx, vy, vz);
-                    ux = vx / r;
-                    uy = vy / r;
-                    uz = vz / r;
-                    envelope = radialInputs(ws, k, d, basis);
+                    envelope = radialInputs(ws, c0 + i, stageLane(ws, c0 + i, buf, lanes, i), basis);
+                } else {
+                    stageLane(null, 0, buf, lanes, i);
                 }
                 buf[env * lanes + i] = envelope;
-                buf[one * lanes + i] = 1.0;
-                if (shDim > 1) {
-                    buf[(p0 + 1) * lanes + i] = ux;
-                    buf[(p0 + 2) * lanes + i] = uy;
-                    buf[(p0 + 3) * lanes + i] = uz;
-                }
             }
             run(harmonics, buf, lanes);
             run(contraction, buf, lanes);
@@ -264,36 +244,21 @@ final class EdgeGeometry {
             Arrays.fill(buf, gy0 * lanes, rows * lanes, 0.0);
             for (int i = 0; i < lanes; i++) {
                 double envelope = 0;
-                double ux = 0;
-                double uy = 0;
-                double uz = 0;
                 if (i < m) {
                     int k = c0 + i;
-                    double vx = vx(ws, k);
-                    double vy = vy(ws, k);
-                    double vz = vz(ws, k);
-                    double d = Math.sqrt(vx * vx + vy * vy + vz * vz);
-                    double r = unitScale(vx, vy, vz);
-                    ux = vx / r;
-                    uy = vy / r;
-                    uz = vz / r;
+                    double d = stageLane(ws, k, buf, lanes, i);
                     envelope = radial != null ? radial.envelope(d) : 1.0;
                     int o = k * ms;
                     for (int p = 0; p < ms; p++) {
                         buf[(m0 + p) * lanes + i] = dM[o + p];
                     }
                 } else {
+                    stageLane(null, 0, buf, lanes, i);
                     for (int p = 0; p < ms; p++) {
                         buf[(m0 + p) * lanes + i] = 0;
                     }
                 }
                 buf[env * lanes + i] = envelope;
-                buf[one * lanes + i] = 1.0;
-                if (shDim > 1) {
-                    buf[(p0 + 1) * lanes + i] = ux;
-                    buf[(p0 + 2) * lanes + i] = uy;
-                    buf[(p0 + 3) * lanes + i] = uz;
-                }
             }
             run(harmonics, buf, lanes);
             run(reverse, buf, lanes);
@@ -349,6 +314,34 @@ final class EdgeGeometry {
     }
 
     // ------------------------------------------------------------------ shared
+
+    /**
+     * Lane i of a chunk: the ONE row and the unit vector of edge k (e3nn's normalisation), or zeros
+     * when {@code ws} is null (a lane past the chunk's edges). Returns the edge length.
+     */
+    private double stageLane(FastWorkspace ws, int k, double[] buf, int lanes, int i) {
+        double d = 0;
+        double ux = 0;
+        double uy = 0;
+        double uz = 0;
+        if (ws != null) {
+            double vx = vx(ws, k);
+            double vy = vy(ws, k);
+            double vz = vz(ws, k);
+            d = Math.sqrt(vx * vx + vy * vy + vz * vz);
+            double r = unitScale(vx, vy, vz);
+            ux = vx / r;
+            uy = vy / r;
+            uz = vz / r;
+        }
+        buf[one * lanes + i] = 1.0;
+        if (shDim > 1) {
+            buf[(p0 + 1) * lanes + i] = ux;
+            buf[(p0 + 2) * lanes + i] = uy;
+            buf[(p0 + 3) * lanes + i] = uz;
+        }
+        return d;
+    }
 
     private void run(Program p, double[] buf, int lanes) {
         if (p.size() > 0) {
