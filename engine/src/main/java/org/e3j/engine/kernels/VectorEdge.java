@@ -234,7 +234,13 @@ final class VectorEdge {
     /** Lanes 0..3 take the first lane of quarters 0..3. */
     private static final VectorShuffle<Float> QUARTER_FIRSTS = BATCH4 ? VectorShuffle.fromOp(S, i -> i < 4 ? i * (L / 4) : i) : null;
 
-    private static final VectorSpecies<Float> S128 = FloatVector.SPECIES_128;
+    /**
+     * Lanes 0..3: where the four sums of a batch are added into dM. A masked operation on the one
+     * species {@code S} rather than a 128-bit vector: a second float species anywhere in the JVM
+     * makes the JDK's shared {@code FloatVector} methods see two classes in their profile, and C2 then
+     * boxes the vectors of every kernel (docs/kernels.md, "One float species").
+     */
+    private static final VectorMask<Float> FIRST4 = BATCH4 ? S.indexInRange(0, 4) : null;
 
     private static VectorMask<Float> laneBit(int bit) {
         boolean[] b = new boolean[L];
@@ -376,17 +382,16 @@ final class VectorEdge {
                         v = v.add(v.rearrange(XOR1));
                         v = v.rearrange(QUARTER_FIRSTS);
                     }
-                    FloatVector sums = (FloatVector) v.reinterpretShape(S128, 0);
                     int o = dMb + p;
                     if (n == 4) {
-                        FloatVector.fromArray(S128, dM, o).add(sums).intoArray(dM, o);
+                        FloatVector.fromArray(S, dM, o, FIRST4).add(v).intoArray(dM, o, FIRST4);
                     } else {
-                        dM[o] += sums.lane(0);
+                        dM[o] += v.lane(0);
                         if (n > 1) {
-                            dM[o + 1] += sums.lane(1);
+                            dM[o + 1] += v.lane(1);
                         }
                         if (n > 2) {
-                            dM[o + 2] += sums.lane(2);
+                            dM[o + 2] += v.lane(2);
                         }
                     }
                 }
@@ -504,17 +509,16 @@ final class VectorEdge {
                     v = v.add(v.rearrange(XOR1));
                     v = v.rearrange(QUARTER_FIRSTS);
                 }
-                FloatVector sums = (FloatVector) v.reinterpretShape(S128, 0);
                 int o = dMOff + e * dMStride + p;
                 if (n == 4) {
-                    FloatVector.fromArray(S128, dM, o).add(sums).intoArray(dM, o);
+                    FloatVector.fromArray(S, dM, o, FIRST4).add(v).intoArray(dM, o, FIRST4);
                 } else {
-                    dM[o] += sums.lane(0);
+                    dM[o] += v.lane(0);
                     if (n > 1) {
-                        dM[o + 1] += sums.lane(1);
+                        dM[o + 1] += v.lane(1);
                     }
                     if (n > 2) {
-                        dM[o + 2] += sums.lane(2);
+                        dM[o + 2] += v.lane(2);
                     }
                 }
             }
