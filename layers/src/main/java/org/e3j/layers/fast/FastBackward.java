@@ -47,6 +47,14 @@ final class FastBackward {
     double[] forces;
     int[] sendOffsets;
     int[] sendEdges;
+    /** Receiver of the edge at sender-order position q: {@code recv[sendEdges[q]]}. */
+    int[] recvT;
+    /**
+     * M in sender order with each triple's entries grouped by input row ({@link Triple#pOfT}):
+     * row q holds edge sendEdges[q]. Written once per backward; the sender pass reads it the way the
+     * forward reads M.
+     */
+    float[] mT;
     final int[] sendBounds;
     // per thread
     float[][][] pre;
@@ -79,6 +87,7 @@ final class FastBackward {
     static final int SENDER = 2;
     static final int GEOMETRY = 3;
     static final int FORCES = 4;
+    static final int TRANSPOSE_M = 5;
 
     FastBackward(FastWorkspace ws) {
         this.ws = ws;
@@ -126,6 +135,8 @@ final class FastBackward {
         dDist = model.radialTabulated() ? new double[ws.liveCap] : null;
         dr = new double[3 * ws.liveCap];
         sendEdges = new int[ws.liveCap];
+        recvT = new int[ws.liveCap];
+        mT = new float[ws.liveCap * model.mStride];
         long rBytes = 4L * ws.liveCap * Math.max(1, model.maxRWidth);
         long budget = Long.getLong("e3j.fast.radialStoreBytes", R_STORE_BYTES); // 0: always recompute
         rAll = rBytes <= budget ? new float[(int) (rBytes / 4)] : null;
@@ -166,6 +177,9 @@ final class FastBackward {
         for (int k = 0; k < e; k++) {
             sendEdges[cnt[ws.send[k]]++] = k;
         }
+        for (int q = 0; q < e; q++) {
+            recvT[q] = ws.recv[sendEdges[q]];
+        }
         WorkerPool.splitBalanced(sendOffsets, n, ws.parts, sendBounds);
     }
 
@@ -197,6 +211,7 @@ final class FastBackward {
             case EDGE -> edgeBackward(w, model.layers[layer], layer, ws.bounds[w], ws.bounds[w + 1]);
             case SENDER -> senderBackward(w, model.layers[layer], layer, sendBounds[w], sendBounds[w + 1]);
             case GEOMETRY -> geometryBackward(w, ws.bounds[w], ws.bounds[w + 1]);
+            case TRANSPOSE_M -> transposeM(sendBounds[w], sendBounds[w + 1]);
             default -> forcesPerNode(ws.nodeBounds[w], ws.nodeBounds[w + 1]);
         }
     }
@@ -225,6 +240,8 @@ final class FastBackward {
         if (dDist == null) {
             Arrays.fill(dMlpIn, 0, ws.e * model.mlpIn, 0f);
         }
+        phase = TRANSPOSE_M;
+        ws.runStep();
         for (int k = nl - 1; k >= 0; k--) {
             layer = k;
             phase = NODE;
@@ -448,19 +465,36 @@ final class FastBackward {
 
     // ------------------------------------------------------------------ sender ranges
 
+    /** {@link #mT} rows of the sender range's edges (positions sendOffsets[s0]..sendOffsets[s1]). */
+    void transposeM(int s0, int s1) {
+        int ms = model.mStride;
+        float[] m = ws.mvals;
+        for (int q = sendOffsets[s0]; q < sendOffsets[s1]; q++) {
+            int src = sendEdges[q] * ms;
+            int dst = q * ms;
+            for (Triple t : model.triples) {
+                int[] perm = t.pOfT;
+                int a = src + t.mOff;
+                int b = dst + t.mOff;
+                for (int x = 0; x < perm.length; x++) {
+                    mT[b + x] = m[a + perm[x]];
+                }
+            }
+        }
+    }
+
     /**
-     * dh_sender += M R dAgg_receiver over sender ranges. R is read from {@link #rAll} where the edge
-     * pass stored it (within {@link #R_STORE_BYTES}); beyond that budget it is recomputed per tile of
-     * senders (their edges' MLP inputs gathered): 4 * rWidth bytes per edge (192 on the copper model,
-     * the largest per-edge buffer) saved for one more MLP evaluation per layer.
+     * dh_sender += M R dAgg_receiver over sender ranges, per tile of senders: R of the tile's edges in
+     * sender order into {@code rTile[w]} (copied from {@link #rAll} where the edge pass stored it
+     * (within {@link #R_STORE_BYTES}), else recomputed from the table or the MLP: 4 * rWidth bytes
+     * per edge (192 on the copper model, the largest per-edge buffer) saved for one more radial
+     * evaluation per layer), then per sender and path one segment contraction over its edges.
      */
     void senderBackward(int w, LayerPlan lp, int k, int s0, int s1) {
-        if (rAll != null) {
-            senderMessages(lp, k, s0, s1, rAll, -1);
-            return;
-        }
         int kIn = model.mlpIn;
+        int rw = lp.rWidth;
         float[] g = gather[w];
+        float[] r = rTile[w];
         int cap = ws.tileCap;
         int next = s0;
         while (next < s1) {
@@ -471,40 +505,47 @@ final class FastBackward {
                 t1++;
             }
             int q1 = sendOffsets[t1];
-            if (q1 > q0 && lp.table != null) {
-                tableForward(w, lp, sendEdges, q0, q1 - q0);
-            } else if (q1 > q0) {
-                for (int q = q0; q < q1; q++) {
-                    System.arraycopy(ws.mlpIn, sendEdges[q] * kIn, g, (q - q0) * kIn, kIn);
+            if (q1 > q0) {
+                if (rAll != null) {
+                    for (int q = q0; q < q1; q++) {
+                        System.arraycopy(rAll, sendEdges[q] * rw, r, (q - q0) * rw, rw);
+                    }
+                } else if (lp.table != null) {
+                    tableForward(w, lp, sendEdges, q0, q1 - q0);
+                } else {
+                    for (int q = q0; q < q1; q++) {
+                        System.arraycopy(ws.mlpIn, sendEdges[q] * kIn, g, (q - q0) * kIn, kIn);
+                    }
+                    mlpForward(w, lp, g, 0, q1 - q0);
                 }
-                mlpForward(w, lp, g, 0, q1 - q0);
+                senderMessages(lp, k, t0, t1, r, q0);
             }
-            senderMessages(lp, k, t0, t1, rTile[w], q0);
             next = t1;
         }
     }
 
     /**
-     * The message backward of senders s0..s1 with R rows in {@code r}: row of sender-order position
-     * q - q0 (a recomputed tile), or, with {@code q0 < 0}, row of edge id e (the stored {@link #rAll}).
+     * The message backward of senders s0..s1, whose edges' R rows are {@code r} rows q - q0: per
+     * sender and path, dh[j] += sum over its edges (in sender order) of R * (sum over row j's entries
+     * of M dAgg_receiver[k]), the forward's segment kernel on the transposed triple; each dh row is
+     * written by its sender's thread only, in a fixed order.
      */
     private void senderMessages(LayerPlan lp, int k, int s0, int s1, float[] r, int q0) {
         int rw = lp.rWidth;
         int ms = model.mStride;
         for (int s = s0; s < s1; s++) {
-            for (int q = sendOffsets[s]; q < sendOffsets[s + 1]; q++) {
-                int e = sendEdges[q];
-                int rcv = ws.recv[e];
-                int row = q0 < 0 ? e : q - q0;
-                for (SubPath sp : lp.subPaths) {
-                    Block ob = sp.out();
-                    Block ib = sp.in();
-                    Triple t = sp.triple();
-                    kern.edgeMessageBackward(ob.dk(), t.kPtr, t.jIdx, ws.mvals, e * ms + t.mOff, r,
-                            row * rw + sp.rCol(), savedH[k], rel(ib) + s * ib.nodeStride(), ib.mulP(), gAgg,
-                            rel(ob) + rcv * ob.nodeStride(), ob.mulP(), ob.mulP(), null, 0, null, 0, gIn,
-                            rel(ib) + s * ib.nodeStride(), ib.mulP());
-                }
+            int qa = sendOffsets[s];
+            int qb = sendOffsets[s + 1];
+            if (qa == qb) {
+                continue;
+            }
+            for (SubPath sp : lp.subPaths) {
+                Block ob = sp.out();
+                Block ib = sp.in();
+                Triple t = sp.triple();
+                kern.edgeMessageSegment(qa, qb, recvT, ib.dk(), t.jPtrT, t.kIdxT, mT, t.mOff, ms,
+                        r, sp.rCol() - q0 * rw, rw, gAgg, rel(ob), ob.nodeStride(), ob.mulP(),
+                        gIn, rel(ib) + s * ib.nodeStride(), ib.mulP(), ib.mulP());
             }
         }
     }

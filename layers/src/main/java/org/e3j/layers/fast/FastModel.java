@@ -66,6 +66,15 @@ public final class FastModel {
         final double[] cVal;
         /** dM/dY in the backward: same coefficients. */
         int mOff;
+        /**
+         * The same entries grouped by input row j (then k): row j's entries are q in
+         * jPtrT[j]..jPtrT[j+1], entry q is p = pOfT[q] (output row kIdxT[q]). The sender pass of the
+         * backward, dh_sender[j] += sum over edges R (sum_q M[pOfT[q]] dOut[kIdxT[q]]), is then the
+         * forward's segment contraction with rows and columns swapped.
+         */
+        final int[] jPtrT;
+        final int[] kIdxT;
+        final int[] pOfT;
 
         Triple(int l1, int l2, int lOut, double alpha, int[] shColumns, int shOffset1) {
             this.l1 = l1;
@@ -108,6 +117,24 @@ public final class FastModel {
             cPtr = cp.stream().mapToInt(Integer::intValue).toArray();
             cY = cy.stream().mapToInt(Integer::intValue).toArray();
             cVal = cv.stream().mapToDouble(Double::doubleValue).toArray();
+            int nnz = jIdx.length;
+            jPtrT = new int[dj + 1];
+            kIdxT = new int[nnz];
+            pOfT = new int[nnz];
+            for (int p = 0; p < nnz; p++) {
+                jPtrT[jIdx[p] + 1]++;
+            }
+            for (int j = 0; j < dj; j++) {
+                jPtrT[j + 1] += jPtrT[j];
+            }
+            int[] next = Arrays.copyOf(jPtrT, dj);
+            for (int k = 0; k < dk; k++) { // p runs in k order, so each row j lists its k ascending
+                for (int p = kPtr[k]; p < kPtr[k + 1]; p++) {
+                    int q = next[jIdx[p]]++;
+                    kIdxT[q] = k;
+                    pOfT[q] = p;
+                }
+            }
         }
 
         int nnz() {
