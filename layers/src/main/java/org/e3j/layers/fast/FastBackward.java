@@ -468,17 +468,13 @@ final class FastBackward {
     /** {@link #mT} rows of the sender range's edges (positions sendOffsets[s0]..sendOffsets[s1]). */
     void transposeM(int s0, int s1) {
         int ms = model.mStride;
+        int[] perm = model.mRowT;
         float[] m = ws.mvals;
         for (int q = sendOffsets[s0]; q < sendOffsets[s1]; q++) {
             int src = sendEdges[q] * ms;
             int dst = q * ms;
-            for (Triple t : model.triples) {
-                int[] perm = t.pOfT;
-                int a = src + t.mOff;
-                int b = dst + t.mOff;
-                for (int x = 0; x < perm.length; x++) {
-                    mT[b + x] = m[a + perm[x]];
-                }
+            for (int x = 0; x < ms; x++) {
+                mT[dst + x] = m[src + perm[x]];
             }
         }
     }

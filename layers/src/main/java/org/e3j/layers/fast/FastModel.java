@@ -220,6 +220,8 @@ public final class FastModel {
     final int mlpIn;
     final Triple[] triples;
     final int mStride;
+    /** Entry x of an edge's transposed M row is entry mRowT[x] of its M row (every triple's {@link Triple#pOfT}). */
+    final int[] mRowT;
     final LayerPlan[] layers;
     final Block embedBlock;
     final float[] embedTable;
@@ -303,6 +305,12 @@ public final class FastModel {
         }
         this.triples = ts.toArray(new Triple[0]);
         this.mStride = off;
+        this.mRowT = new int[off];
+        for (Triple t : triples) {
+            for (int q = 0; q < t.nnz(); q++) {
+                mRowT[t.mOff + q] = t.mOff + t.pOfT[q];
+            }
+        }
         this.geometry = new EdgeGeometry(kernels, sh, radial, triples, mStride, mlpIn);
 
         // ---------------- layers
