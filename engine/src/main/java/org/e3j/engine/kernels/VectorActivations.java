@@ -110,6 +110,21 @@ final class VectorActivations {
         VectorMath.silu(FloatVector.fromArray(S, x, off + i, mk)).mul(factor).intoArray(x, off + i, mk);
     }
 
+    /**
+     * The last {@code n - i < L} columns of a LayerNorm + SiLU row ({@code VectorKernels.layerNormSilu})
+     * as one masked vector: {@code silu(fma(x - mean, scale * rstd, bias))}, lane for lane the
+     * operations of the full vectors and of the scalar twin (a radial MLP narrower than a vector, as
+     * in the seed model at 512 bits, otherwise runs every column through the scalar exp).
+     */
+    static void layerNormSiluTail(float[] x, int xr, float mean, float rstd, float[] scale, int scaleOff,
+                                  float[] bias, int biasOff, float[] out, int or, int i, int n) {
+        VectorMask<Float> mk = S.indexInRange(i, n);
+        FloatVector sc = FloatVector.fromArray(S, scale, scaleOff + i, mk).mul(rstd);
+        FloatVector z = FloatVector.fromArray(S, x, xr + i, mk).sub(mean)
+                .fma(sc, FloatVector.fromArray(S, bias, biasOff + i, mk));
+        VectorMath.silu(z).intoArray(out, or + i, mk);
+    }
+
     /** The last {@code n - i < L} elements of {@link #sigmoid} as one masked vector (lanes past n read and write nothing). */
     static void sigmoidTail(float[] x, int off, int i, int n, float factor) {
         VectorMask<Float> mk = S.indexInRange(i, n);

@@ -213,9 +213,8 @@ public final class VectorKernels implements Kernels {
                     .fma(sc, FloatVector.fromArray(S, bias, biasOff + j));
             VectorMath.silu(z).intoArray(out, or + j);
         }
-        for (; j < n; j++) {
-            float z = Math.fma(x[xr + j] - mean, rstd * scale[scaleOff + j], bias[biasOff + j]);
-            out[or + j] = FloatMath.silu(z);
+        if (j < n) {
+            VectorActivations.layerNormSiluTail(x, xr, mean, rstd, scale, scaleOff, bias, biasOff, out, or, j, n);
         }
     }
 
