@@ -92,6 +92,8 @@ for line in open(f"{out}/jax.jsonl"):
     r = json.loads(line); jax[(r["case"], r["kind"])] = r
 flops = {l.split()[0]: float(l.split()[3]) for l in open(f"{out}/flops.txt") if l.strip()}
 e3j_energy = {l.split()[0]: float(l.split()[4]) for l in open(f"{out}/flops.txt") if len(l.split()) > 4}
+# the model's own flops (radial MLP per edge, as JAX runs it), where the plan tabulates it
+mflops = {l.split()[0]: float(l.split()[5]) for l in open(f"{out}/flops.txt") if len(l.split()) > 5}
 jmh = json.load(open(f"{out}/jmh.json"))
 e3j, peak = {}, {}
 for b in jmh:
@@ -103,13 +105,14 @@ for b in jmh:
         p = b["params"]; e3j[(p["bcase"], int(p["threads"]))] = (min(raw), statistics.median(raw), alloc)
 pk = max(peak.values()) if peak else float("nan")
 print(f"FMA peak (1 core, best of {sorted(peak)}): {pk:.1f} Gflop/s")
-print(f"{'case':7} {'thr':>3} {'e3j min us':>11} {'e3j med us':>11} {'B/op':>7} {'jax min us':>11} {'jax med us':>11} {'ratio(med)':>10} {'Gflop/s':>8} {'%peak':>6}")
+print(f"{'case':7} {'thr':>3} {'e3j min us':>11} {'e3j med us':>11} {'B/op':>7} {'jax min us':>11} {'jax med us':>11} {'ratio(med)':>10} {'Gflop/s':>8} {'%peak':>6} {'model Gf/s':>10} {'%peak(model)':>12}")
 for (c, t), (mn, med, alloc) in sorted(e3j.items(), key=lambda kv: (order.get(kv[0][0], len(order)), kv[0])):
     j = jax.get((c, "forward"))
     gf = flops.get(c, 0) / (med * 1e3)
     print(f"{c:7} {t:3d} {mn:11.1f} {med:11.1f} {alloc:7.1f} {j['min_us'] if j else float('nan'):11.1f} "
           f"{j['median_us'] if j else float('nan'):11.1f} {(j['median_us'] / med) if j else float('nan'):10.1f} "
-          f"{gf:8.2f} {100 * gf / (pk * t):6.1f}")
+          f"{gf:8.2f} {100 * gf / (pk * t):6.1f} {mflops.get(c, 0) / (med * 1e3):10.2f} "
+          f"{100 * mflops.get(c, 0) / (med * 1e3) / (pk * t):12.1f}")
 for c in order:
     if (c, 1) in e3j and (c, 2) in e3j:
         print(f"{c}: 2 threads vs 1: {e3j[(c, 1)][1] / e3j[(c, 2)][1]:.2f}x")

@@ -126,8 +126,9 @@ public class ModelForwardBench {
     }
 
     /**
-     * Prints {@code case nodes edges flops energy} per case (the given cases, else all); the energy
-     * is the fast engine's (one thread), {@code nan} for S (node features).
+     * Prints {@code case nodes edges flops energy modelFlops} per case (the given cases, else all):
+     * flops as executed (tables) and as the model defines them (radial MLP per edge); the energy is
+     * the fast engine's (one thread), {@code nan} for S (node features).
      */
     public static void main(String[] args) {
         for (String c : args.length > 0 ? args : CASES) {
@@ -141,8 +142,8 @@ public class ModelForwardBench {
                     energy = w.energy(0);
                 }
             }
-            System.out.printf("%s %d %d %.0f %.9g%n", c, in.numNodes(), in.numEdges(),
-                    fm.flops(in.numNodes(), in.numEdges()), energy);
+            System.out.printf("%s %d %d %.0f %.9g %.0f%n", c, in.numNodes(), in.numEdges(),
+                    fm.flops(in.numNodes(), in.numEdges()), energy, fm.modelFlops(in.numNodes(), in.numEdges()));
         }
     }
 }

@@ -921,10 +921,24 @@ public final class FastModel {
      * (live parts only, unpadded widths).
      */
     public double flops(int nodes, int edges) {
+        return flops(nodes, edges, false);
+    }
+
+    /**
+     * The flops of one forward of the model as it is defined (the radial MLP evaluated per edge, as
+     * e3nn-jax and NequIP do), whether or not this plan tabulates it: the work per second a user gets,
+     * the measure of {@code %peak (model)} in perf/README.md beside the executed one of {@link #flops}.
+     */
+    public double modelFlops(int nodes, int edges) {
+        return flops(nodes, edges, true);
+    }
+
+    private double flops(int nodes, int edges, boolean asDefined) {
         double f = 0;
         for (LayerPlan lp : layers) {
             int in = mlpIn;
-            if (lp.table == null) {
+            boolean mlp = asDefined || lp.table == null;
+            if (mlp) {
                 for (int i = 0; i < lp.numHidden; i++) {
                     f += 2.0 * edges * in * lp.hidden;
                     in = lp.hidden;
@@ -936,7 +950,7 @@ public final class FastModel {
                 f += 2.0 * edges * s.triple().nnz() * s.in().mul() + 2.0 * edges * s.out().dk() * s.in().mul();
             }
             // the radial MLP's last Dense, or, tabulated, its 3 FMAs per live column
-            f += lp.table == null ? 2.0 * edges * in * live : 6.0 * edges * live;
+            f += mlp ? 2.0 * edges * in * live : 6.0 * edges * live;
             for (Gemm g : lp.expand) {
                 f += 2.0 * nodes * g.src().dk() * g.k() * Math.min(g.n(), g.dst().mul());
             }
