@@ -13,7 +13,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The fast backward keeps the radial MLP output R per edge while it fits a fixed budget and
  * recomputes it per tile of senders beyond (FastBackward.R_STORE_BYTES): both ways must give the same
- * bits, since GEMM rows are independent.
+ * bits, since GEMM rows are independent. The same budget decides whether the sender pass's transposed
+ * M is written once per backward for all edges or per sender tile and layer (a budget of 0: both per
+ * tile): the same values in the same order, so the same bits.
  */
 class RadialStoreTest {
     @Test

@@ -52,9 +52,13 @@ final class FastBackward {
     /**
      * M in sender order with each triple's entries grouped by input row ({@link Triple#pOfT}):
      * row q holds edge sendEdges[q]. Written once per backward; the sender pass reads it the way the
-     * forward reads M.
+     * forward reads M. Kept while it fits in the per-edge budget ({@link #R_STORE_BYTES}, after
+     * {@link #rAll}); beyond it null, and each sender tile's rows are written into {@link #mTile}
+     * instead (once per layer), so memory per atom stays that of M itself.
      */
     float[] mT;
+    /** Per thread: the transposed M rows of one sender tile ([tileCap][mStride]), when {@link #mT} is null. */
+    float[][] mTile;
     final int[] sendBounds;
     // per thread
     float[][][] pre;
@@ -72,7 +76,8 @@ final class FastBackward {
      */
     float[] rAll;
     /**
-     * Per-edge R is kept up to this many bytes (a fixed budget: it does not grow with the system);
+     * Per-edge R ({@link #rAll}), then the transposed M ({@link #mT}), are kept up to this many bytes in
+     * all (a fixed budget: it does not grow with the system);
      * {@code -De3j.fast.radialStoreBytes=N} changes it when buffers are (re)allocated.
      */
     static final long R_STORE_BYTES = 32L << 20;
@@ -103,6 +108,7 @@ final class FastBackward {
         dRt = new float[t][];
         rTile = new float[t][];
         gather = new float[t][];
+        mTile = new float[t][];
         dbasis = new double[t][];
         for (int w = 0; w < t; w++) {
             dbasis[w] = new double[Math.max(1, model.mlpIn)];
@@ -136,10 +142,11 @@ final class FastBackward {
         dr = new double[3 * ws.liveCap];
         sendEdges = new int[ws.liveCap];
         recvT = new int[ws.liveCap];
-        mT = new float[ws.liveCap * model.mStride];
         long rBytes = 4L * ws.liveCap * Math.max(1, model.maxRWidth);
+        long mBytes = 4L * ws.liveCap * model.mStride;
         long budget = Long.getLong("e3j.fast.radialStoreBytes", R_STORE_BYTES); // 0: always recompute
         rAll = rBytes <= budget ? new float[(int) (rBytes / 4)] : null;
+        mT = mBytes <= budget - (rAll == null ? 0 : rBytes) ? new float[(int) (mBytes / 4)] : null;
     }
 
     void allocateTile() {
@@ -157,6 +164,7 @@ final class FastBackward {
             dRt[w] = new float[ws.tileCap * Math.max(1, model.maxRWidth)];
             rTile[w] = new float[ws.tileCap * Math.max(1, model.maxRWidth)];
             gather[w] = new float[ws.tileCap * Math.max(1, model.mlpIn)];
+            mTile[w] = new float[ws.tileCap * Math.max(1, model.mStride)];
         }
     }
 
@@ -240,8 +248,10 @@ final class FastBackward {
         if (dDist == null) {
             Arrays.fill(dMlpIn, 0, ws.e * model.mlpIn, 0f);
         }
-        phase = TRANSPOSE_M;
-        ws.runStep();
+        if (mT != null) {
+            phase = TRANSPOSE_M;
+            ws.runStep();
+        }
         for (int k = nl - 1; k >= 0; k--) {
             layer = k;
             phase = NODE;
@@ -467,14 +477,19 @@ final class FastBackward {
 
     /** {@link #mT} rows of the sender range's edges (positions sendOffsets[s0]..sendOffsets[s1]). */
     void transposeM(int s0, int s1) {
+        transposeM(sendOffsets[s0], sendOffsets[s1], mT, 0);
+    }
+
+    /** Transposed M rows of sender-order positions q0..q1 into {@code dst} rows q - base. */
+    private void transposeM(int q0, int q1, float[] dst, int base) {
         int ms = model.mStride;
         int[] perm = model.mRowT;
         float[] m = ws.mvals;
-        for (int q = sendOffsets[s0]; q < sendOffsets[s1]; q++) {
+        for (int q = q0; q < q1; q++) {
             int src = sendEdges[q] * ms;
-            int dst = q * ms;
+            int o = (q - base) * ms;
             for (int x = 0; x < ms; x++) {
-                mT[dst + x] = m[src + perm[x]];
+                dst[o + x] = m[src + perm[x]];
             }
         }
     }
@@ -514,19 +529,23 @@ final class FastBackward {
                     }
                     mlpForward(w, lp, g, 0, q1 - q0);
                 }
-                senderMessages(lp, k, t0, t1, r, q0);
+                if (mT == null) {
+                    transposeM(q0, q1, mTile[w], q0);
+                }
+                senderMessages(lp, k, t0, t1, r, q0, mT != null ? mT : mTile[w], mT != null ? 0 : q0);
             }
             next = t1;
         }
     }
 
     /**
-     * The message backward of senders s0..s1, whose edges' R rows are {@code r} rows q - q0: per
+     * The message backward of senders s0..s1, whose edges' R rows are {@code r} rows q - q0 and
+     * transposed M rows {@code m} rows q - mBase: per
      * sender and path, dh[j] += sum over its edges (in sender order) of R * (sum over row j's entries
      * of M dAgg_receiver[k]), the forward's segment kernel on the transposed triple; each dh row is
      * written by its sender's thread only, in a fixed order.
      */
-    private void senderMessages(LayerPlan lp, int k, int s0, int s1, float[] r, int q0) {
+    private void senderMessages(LayerPlan lp, int k, int s0, int s1, float[] r, int q0, float[] m, int mBase) {
         int rw = lp.rWidth;
         int ms = model.mStride;
         for (int s = s0; s < s1; s++) {
@@ -539,7 +558,7 @@ final class FastBackward {
                 Block ob = sp.out();
                 Block ib = sp.in();
                 Triple t = sp.triple();
-                kern.edgeMessageSegment(qa, qb, recvT, ib.dk(), t.jPtrT, t.kIdxT, mT, t.mOff, ms,
+                kern.edgeMessageSegment(qa, qb, recvT, ib.dk(), t.jPtrT, t.kIdxT, m, t.mOff - mBase * ms, ms,
                         r, sp.rCol() - q0 * rw, rw, gAgg, rel(ob), ob.nodeStride(), ob.mulP(),
                         gIn, rel(ib) + s * ib.nodeStride(), ib.mulP(), ib.mulP());
             }
