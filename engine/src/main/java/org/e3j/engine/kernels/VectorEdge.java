@@ -98,7 +98,12 @@ final class VectorEdge {
         return k;
     }
 
-    /** {@link #segment} of output rows ka and kb (both with entries), channel chunks two at a time. */
+    /**
+     * {@link #segment} of output rows ka and kb (both with entries), channel chunks two at a time and
+     * edges two at a time: the entry loops of a row run four independent fma chains (two
+     * edges x two chunks) instead of two, and the edges are added into the rows in their order, so
+     * every element's chain is the one of the edge-by-edge code (same bits).
+     */
     private static void segmentRows2(int e0, int e1, int[] senders, int ka, int kb, int[] kPtr, int[] jIdx,
                                      float[] m, int mOff, int mStride, float[] r, int rOff, int rStride,
                                      float[] h, int hOff, int hStride, int ldh,
@@ -115,7 +120,50 @@ final class VectorEdge {
             FloatVector a1 = FloatVector.fromArray(S, out, oa + L);
             FloatVector b0 = FloatVector.fromArray(S, out, ob);
             FloatVector b1 = FloatVector.fromArray(S, out, ob + L);
-            for (int e = e0; e < e1; e++) {
+            int e = e0;
+            for (; e + 1 < e1; e += 2) {
+                int hb = hOff + senders[e] * hStride + u;
+                int hc = hOff + senders[e + 1] * hStride + u;
+                int mb = mOff + e * mStride;
+                int mc = mb + mStride;
+                int rb = rOff + e * rStride + u;
+                int rc = rb + rStride;
+                FloatVector x0 = FloatVector.zero(S);
+                FloatVector x1 = x0;
+                FloatVector z0 = x0;
+                FloatVector z1 = x0;
+                for (int p = pa0; p < pa1; p++) {
+                    FloatVector mv = FloatVector.broadcast(S, m[mb + p]);
+                    FloatVector mw = FloatVector.broadcast(S, m[mc + p]);
+                    int j = jIdx[p] * ldh;
+                    x0 = FloatVector.fromArray(S, h, hb + j).fma(mv, x0);
+                    x1 = FloatVector.fromArray(S, h, hb + j + L).fma(mv, x1);
+                    z0 = FloatVector.fromArray(S, h, hc + j).fma(mw, z0);
+                    z1 = FloatVector.fromArray(S, h, hc + j + L).fma(mw, z1);
+                }
+                FloatVector y0 = FloatVector.zero(S);
+                FloatVector y1 = y0;
+                FloatVector w0 = y0;
+                FloatVector w1 = y0;
+                for (int p = pb0; p < pb1; p++) {
+                    FloatVector mv = FloatVector.broadcast(S, m[mb + p]);
+                    FloatVector mw = FloatVector.broadcast(S, m[mc + p]);
+                    int j = jIdx[p] * ldh;
+                    y0 = FloatVector.fromArray(S, h, hb + j).fma(mv, y0);
+                    y1 = FloatVector.fromArray(S, h, hb + j + L).fma(mv, y1);
+                    w0 = FloatVector.fromArray(S, h, hc + j).fma(mw, w0);
+                    w1 = FloatVector.fromArray(S, h, hc + j + L).fma(mw, w1);
+                }
+                FloatVector r0 = FloatVector.fromArray(S, r, rb);
+                FloatVector r1 = FloatVector.fromArray(S, r, rb + L);
+                FloatVector s0 = FloatVector.fromArray(S, r, rc);
+                FloatVector s1 = FloatVector.fromArray(S, r, rc + L);
+                a0 = z0.fma(s0, x0.fma(r0, a0));
+                a1 = z1.fma(s1, x1.fma(r1, a1));
+                b0 = w0.fma(s0, y0.fma(r0, b0));
+                b1 = w1.fma(s1, y1.fma(r1, b1));
+            }
+            if (e < e1) {
                 int hb = hOff + senders[e] * hStride + u;
                 int mb = mOff + e * mStride;
                 int rb = rOff + e * rStride + u;
@@ -172,7 +220,7 @@ final class VectorEdge {
         }
     }
 
-    /** {@link #segment} of one output row k (with entries), channel chunks two at a time. */
+    /** {@link #segment} of one output row k (with entries), channel chunks and edges two at a time. */
     private static void segmentRow1(int e0, int e1, int[] senders, int k, int[] kPtr, int[] jIdx,
                                     float[] m, int mOff, int mStride, float[] r, int rOff, int rStride,
                                     float[] h, int hOff, int hStride, int ldh,
@@ -184,7 +232,31 @@ final class VectorEdge {
             int o = outOff + k * ldo + u;
             FloatVector a0 = FloatVector.fromArray(S, out, o);
             FloatVector a1 = FloatVector.fromArray(S, out, o + L);
-            for (int e = e0; e < e1; e++) {
+            int e = e0;
+            for (; e + 1 < e1; e += 2) { // two edges: four fma chains in the entry loop, added in edge order
+                int hb = hOff + senders[e] * hStride + u;
+                int hc = hOff + senders[e + 1] * hStride + u;
+                int mb = mOff + e * mStride;
+                int mc = mb + mStride;
+                int rb = rOff + e * rStride + u;
+                int rc = rb + rStride;
+                FloatVector x0 = FloatVector.zero(S);
+                FloatVector x1 = x0;
+                FloatVector z0 = x0;
+                FloatVector z1 = x0;
+                for (int p = p0; p < p1; p++) {
+                    FloatVector mv = FloatVector.broadcast(S, m[mb + p]);
+                    FloatVector mw = FloatVector.broadcast(S, m[mc + p]);
+                    int j = jIdx[p] * ldh;
+                    x0 = FloatVector.fromArray(S, h, hb + j).fma(mv, x0);
+                    x1 = FloatVector.fromArray(S, h, hb + j + L).fma(mv, x1);
+                    z0 = FloatVector.fromArray(S, h, hc + j).fma(mw, z0);
+                    z1 = FloatVector.fromArray(S, h, hc + j + L).fma(mw, z1);
+                }
+                a0 = z0.fma(FloatVector.fromArray(S, r, rc), x0.fma(FloatVector.fromArray(S, r, rb), a0));
+                a1 = z1.fma(FloatVector.fromArray(S, r, rc + L), x1.fma(FloatVector.fromArray(S, r, rb + L), a1));
+            }
+            if (e < e1) {
                 int hb = hOff + senders[e] * hStride + u;
                 int mb = mOff + e * mStride;
                 int rb = rOff + e * rStride + u;
