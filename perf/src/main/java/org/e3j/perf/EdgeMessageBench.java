@@ -107,7 +107,7 @@ public class EdgeMessageBench {
         return dH[dH.length - 1];
     }
 
-    /** The engine's receiver pass: dM and dR of every edge (dH comes from the sender pass). */
+    /** dM and dR of every edge, edge by edge (the engine's receiver pass does this per receiver segment). */
     @Benchmark
     public float backwardEdge() {
         int block = dk * mul;
@@ -120,7 +120,11 @@ public class EdgeMessageBench {
         return dR[dR.length - 1];
     }
 
-    /** The engine's sender pass: dH only. */
+    /**
+     * dH only, edge by edge: the kernel contract's dH path. The engine's sender pass no longer uses it
+     * (since session 7 it runs {@code edgeMessageSegment} on the transposed triple, what {@code forward}-style
+     * segment benchmarks measure); kept as the reference point of that change.
+     */
     @Benchmark
     public float backwardSender() {
         int block = dk * mul;

@@ -11,10 +11,12 @@ import org.e3j.layers.model.ReferenceModel;
 /**
  * Runs energy + forces (forward, backward) on each fixture named on the command line, in windows of
  * 50 calls, until a window allocates nothing or 60 s pass, and prints one line per fixture:
- * {@code <name> <bytes per call of the last window> <windows>}. Run by
+ * {@code probe: <name> <bytes allocated by the last window> <windows>}. Run by
  * {@link ProfileIndependentAllocationTest} in a JVM of its own, whose JIT flags are the point.
  */
 public final class AllocationProbe {
+    static final String RESULT = "probe: ";
+
     private AllocationProbe() {}
 
     public static void main(String[] args) {
@@ -28,7 +30,7 @@ public final class AllocationProbe {
                 ws.setInput(in);
                 double[] forces = new double[3 * in.numNodes()];
                 long until = System.nanoTime() + 60_000_000_000L;
-                long perCall;
+                long window;
                 int windows = 0;
                 do {
                     long before = mx.getCurrentThreadAllocatedBytes();
@@ -37,10 +39,10 @@ public final class AllocationProbe {
                         ws.backward();
                         ws.forces(forces);
                     }
-                    perCall = (mx.getCurrentThreadAllocatedBytes() - before) / 50;
+                    window = mx.getCurrentThreadAllocatedBytes() - before;
                     windows++;
-                } while (perCall > 0 && System.nanoTime() < until);
-                System.out.println(name + " " + perCall + " " + windows);
+                } while (window > 0 && System.nanoTime() < until);
+                System.out.println(RESULT + name + " " + window + " " + windows);
             }
         }
     }

@@ -67,7 +67,7 @@ final class FastBackward {
     float[][] gA;
     float[][] gB;
     float[][] dRt;
-    /** The radial MLP output R of the tile's edges ([tile][rWidth]); recomputed, never stored per edge. */
+    /** The radial MLP output R of the tile's edges ([tile][rWidth]): recomputed, or copied from {@link #rAll}. */
     float[][] rTile;
     /**
      * R of every live edge ([liveCap][maxRWidth]) while that costs at most {@link #R_STORE_BYTES}: the

@@ -926,7 +926,8 @@ public final class FastModel {
 
     /**
      * The flops of one forward of the model as it is defined (the radial MLP evaluated per edge, as
-     * e3nn-jax and NequIP do), whether or not this plan tabulates it: the work per second a user gets,
+     * e3nn-jax and NequIP do), whether or not this plan tabulates it; like {@link #flops(int, int)} it
+     * counts the live paths and columns only (what feeds the energy): the work per second a user gets,
      * the measure of {@code %peak (model)} in perf/README.md beside the executed one of {@link #flops}.
      */
     public double modelFlops(int nodes, int edges) {
