@@ -49,6 +49,8 @@ final class FastBackward {
     int[] sendEdges;
     /** Receiver of the edge at sender-order position q: {@code recv[sendEdges[q]]}. */
     int[] recvT;
+    /** Sender-order position of edge e (the inverse of {@link #sendEdges}): where its row of {@link #rAll} goes. */
+    int[] sendPos;
     /**
      * M in sender order with each triple's entries grouped by input row ({@link Triple#pOfT}):
      * row q holds edge sendEdges[q]. Written once per backward; the sender pass reads it the way the
@@ -70,8 +72,9 @@ final class FastBackward {
     /** The radial MLP output R of the tile's edges ([tile][rWidth]): recomputed, or copied from {@link #rAll}. */
     float[][] rTile;
     /**
-     * R of every live edge ([liveCap][maxRWidth]) while that costs at most {@link #R_STORE_BYTES}: the
-     * sender pass then reads it instead of recomputing the radial MLP (E+F on case C: 95.1 -> 88.5 ms).
+     * R of every live edge ([liveCap][maxRWidth], row q = edge sendEdges[q]: sender order, written by
+     * the receiver pass) while that costs at most {@link #R_STORE_BYTES}: the sender pass then reads it
+     * in place instead of recomputing the radial MLP (E+F on case C: 95.1 -> 88.5 ms).
      * Null beyond the budget (large systems: memory per atom stays flat, one more MLP per layer).
      */
     float[] rAll;
@@ -142,6 +145,7 @@ final class FastBackward {
         dr = new double[3 * ws.liveCap];
         sendEdges = new int[ws.liveCap];
         recvT = new int[ws.liveCap];
+        sendPos = new int[ws.liveCap];
         long rBytes = 4L * ws.liveCap * Math.max(1, model.maxRWidth);
         long mBytes = 4L * ws.liveCap * model.mStride;
         long budget = Long.getLong("e3j.fast.radialStoreBytes", R_STORE_BYTES); // 0: always recompute
@@ -187,6 +191,7 @@ final class FastBackward {
         }
         for (int q = 0; q < e; q++) {
             recvT[q] = ws.recv[sendEdges[q]];
+            sendPos[sendEdges[q]] = q;
         }
         WorkerPool.splitBalanced(sendOffsets, n, ws.parts, sendBounds);
     }
@@ -383,8 +388,10 @@ final class FastBackward {
                 } else {
                     mlpForward(w, lp, ws.mlpIn, eStart * model.mlpIn, m);
                 }
-                if (rAll != null) { // the same bits the sender pass would recompute (rows are independent)
-                    System.arraycopy(rTile[w], 0, rAll, eStart * rw, m * rw);
+                if (rAll != null) { // in sender order, as the sender pass reads it (rows are independent: same bits)
+                    for (int e = eStart; e < eEnd; e++) {
+                        System.arraycopy(rTile[w], (e - eStart) * rw, rAll, sendPos[e] * rw, rw);
+                    }
                 }
                 float[] d = dRt[w];
                 Arrays.fill(d, 0, m * rw, 0f);
@@ -495,15 +502,19 @@ final class FastBackward {
     }
 
     /**
-     * dh_sender += M R dAgg_receiver over sender ranges, per tile of senders: R of the tile's edges in
-     * sender order into {@code rTile[w]} (copied from {@link #rAll} where the edge pass stored it
-     * (within {@link #R_STORE_BYTES}), else recomputed from the table or the MLP: 4 * rWidth bytes
-     * per edge (192 on the copper model, the largest per-edge buffer) saved for one more radial
-     * evaluation per layer), then per sender and path one segment contraction over its edges.
+     * dh_sender += M R dAgg_receiver over sender ranges, per sender and path one segment contraction
+     * over its edges. R and the transposed M are read in sender order from {@link #rAll} and
+     * {@link #mT} where they are stored (within {@link #R_STORE_BYTES}); otherwise per tile of
+     * senders, R recomputed from the table or the MLP into {@code rTile[w]} (4 * rWidth bytes per edge,
+     * 192 on the copper model, the largest per-edge buffer, saved for one more radial evaluation per
+     * layer) and M transposed into {@code mTile[w]}.
      */
     void senderBackward(int w, LayerPlan lp, int k, int s0, int s1) {
+        if (rAll != null && mT != null) { // both stored in sender order: no tiles
+            senderMessages(lp, k, s0, s1, rAll, 0, mT, 0);
+            return;
+        }
         int kIn = model.mlpIn;
-        int rw = lp.rWidth;
         float[] g = gather[w];
         float[] r = rTile[w];
         int cap = ws.tileCap;
@@ -517,13 +528,9 @@ final class FastBackward {
             }
             int q1 = sendOffsets[t1];
             if (q1 > q0) {
-                if (rAll != null) {
-                    for (int q = q0; q < q1; q++) {
-                        System.arraycopy(rAll, sendEdges[q] * rw, r, (q - q0) * rw, rw);
-                    }
-                } else if (lp.table != null) {
+                if (rAll == null && lp.table != null) {
                     tableForward(w, lp, sendEdges, q0, q1 - q0);
-                } else {
+                } else if (rAll == null) {
                     for (int q = q0; q < q1; q++) {
                         System.arraycopy(ws.mlpIn, sendEdges[q] * kIn, g, (q - q0) * kIn, kIn);
                     }
@@ -532,7 +539,8 @@ final class FastBackward {
                 if (mT == null) {
                     transposeM(q0, q1, mTile[w], q0);
                 }
-                senderMessages(lp, k, t0, t1, r, q0, mT != null ? mT : mTile[w], mT != null ? 0 : q0);
+                senderMessages(lp, k, t0, t1, rAll != null ? rAll : r, rAll != null ? 0 : q0,
+                        mT != null ? mT : mTile[w], mT != null ? 0 : q0);
             }
             next = t1;
         }
