@@ -11,24 +11,33 @@ import org.e3j.md.AtomsSystem;
 import org.junit.jupiter.api.Test;
 
 /**
- * The fast backward keeps the radial MLP output R per edge while it fits a fixed budget and
- * recomputes it per tile of senders beyond (FastBackward.R_STORE_BYTES): both ways must give the same
- * bits, since GEMM rows are independent. The same budget decides whether the sender pass's transposed
- * M is written once per backward for all edges or per sender tile and layer (a budget of 0: both per
- * tile): the same values in the same order, so the same bits.
+ * The fast backward keeps the radial output R per edge while it fits a fixed budget
+ * (FastBackward.R_STORE_BYTES): every layer's R written by the forward (tabulated models), or one
+ * layer's written by the receiver pass and copied by the sender pass, or recomputed per tile of
+ * senders beyond the budget. All must give the same bits, since the rows of R are independent. The
+ * same budget decides whether the sender pass's transposed M is written once per backward for all
+ * edges or per sender tile and layer: the same values in the same order, so the same bits. Budgets
+ * from 0 to 64 MB in steps of 1.5x land in every regime of this system (each threshold is at least
+ * 1.5x from the next), with the radial tables and with the MLP.
  */
 class RadialStoreTest {
     @Test
-    void storedAndRecomputedRadialOutputsGiveTheSameBits() {
-        double[][] stored = forces(null);
-        double[][] recomputed = forces("0");
-        assertEquals(Double.doubleToLongBits(stored[0][0]), Double.doubleToLongBits(recomputed[0][0]));
-        assertArrayEquals(stored[1], recomputed[1]);
-        assertArrayEquals(stored[2], recomputed[2]);
+    void everyStorageRegimeGivesTheSameBits() {
+        for (boolean tables : new boolean[] {true, false}) {
+            double[][] reference = forces(null, tables);
+            for (long budget = 0; budget <= 64L << 20; budget = budget == 0 ? 1 << 14 : budget * 3 / 2) {
+                double[][] other = forces(Long.toString(budget), tables);
+                String what = "budget " + budget + " B, tables " + tables;
+                assertEquals(Double.doubleToLongBits(reference[0][0]), Double.doubleToLongBits(other[0][0]), what);
+                assertArrayEquals(reference[1], other[1], what);
+                assertArrayEquals(reference[2], other[2], what);
+            }
+        }
     }
 
     /** Energy, forces and stress of a rattled 108-atom Cu crystal with the given R budget (null: default). */
-    private static double[][] forces(String budget) {
+    private static double[][] forces(String budget, boolean tables) {
+        System.setProperty(FastModel.RADIAL_TABLE_PROPERTY, Boolean.toString(tables));
         if (budget == null) {
             System.clearProperty("e3j.fast.radialStoreBytes");
         } else {
@@ -55,6 +64,7 @@ class RadialStoreTest {
             }
         } finally {
             System.clearProperty("e3j.fast.radialStoreBytes");
+            System.clearProperty(FastModel.RADIAL_TABLE_PROPERTY);
         }
     }
 }

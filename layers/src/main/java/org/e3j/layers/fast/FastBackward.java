@@ -19,9 +19,10 @@ import org.e3j.layers.fast.FastModel.Triple;
  *
  * <p>Per layer, last to first: (1) over node ranges: output Linear, gate and expand Linear
  * backwards (GEMMs with pre-transposed weights), giving dAgg and the skip part of dh_in; (2) over
- * receiver ranges: the radial MLP recomputed per edge tile (pre-LayerNorm values and statistics
- * kept), R stored per edge, the message backward giving dM (accumulated over layers: M is shared)
- * and dR, then the MLP backward to d(MLP input); (3) over sender ranges (a CSR by sender, built at
+ * receiver ranges: R as the forward left it in {@link #rAll} (radial tables within the budget), or
+ * the radial MLP recomputed per edge tile (pre-LayerNorm values and statistics kept), the message
+ * backward giving dM (accumulated over layers: M is shared) and dR, then the MLP (or table)
+ * backward to d(MLP input) (or dDist); (3) over sender ranges (a CSR by sender, built at
  * setInput): dh_sender += M R dAgg_receiver. Finally over edges: dM and d(MLP input) to dY, the
  * envelope and the Bessel basis, to the edge vector (spherical-harmonic Jacobian, double);
  * forces per node over incoming (receiver CSR) and outgoing (sender CSR) edges; the virial per
@@ -49,8 +50,6 @@ final class FastBackward {
     int[] sendEdges;
     /** Receiver of the edge at sender-order position q: {@code recv[sendEdges[q]]}. */
     int[] recvT;
-    /** Sender-order position of edge e (the inverse of {@link #sendEdges}): where its row of {@link #rAll} goes. */
-    int[] sendPos;
     /**
      * M in sender order with each triple's entries grouped by input row ({@link Triple#pOfT}):
      * row q holds edge sendEdges[q]. Written once per backward; the sender pass reads it the way the
@@ -69,15 +68,26 @@ final class FastBackward {
     float[][] gA;
     float[][] gB;
     float[][] dRt;
-    /** The radial MLP output R of the tile's edges ([tile][rWidth]): recomputed, or copied from {@link #rAll}. */
+    /** The radial MLP output R of a tile's edges ([tile][rWidth]) when {@link #rAll} is null. */
     float[][] rTile;
     /**
-     * R of every live edge ([liveCap][maxRWidth], row q = edge sendEdges[q]: sender order, written by
-     * the receiver pass) while that costs at most {@link #R_STORE_BYTES}: the sender pass then reads it
-     * in place instead of recomputing the radial MLP (E+F on case C: 95.1 -> 88.5 ms).
+     * R of every live edge in edge order, read in place by the receiver pass and copied per sender
+     * tile by the sender pass, while that costs at most {@link #R_STORE_BYTES}. Two sizes:
+     * <ul>
+     * <li>{@link #rFromForward}: every layer's R ([layer][liveCap][rWidth], layer k at
+     *     {@link #rBase}[k]), written by the forward's table lookups, so the backward looks the tables
+     *     up only for their slopes (C energy + forces: one of three table passes fewer);
+     * <li>otherwise one layer's ([liveCap][maxRWidth]), written by the receiver pass (radial MLP or
+     *     table, recomputed per tile) and read again by the sender pass (E+F on case C, before the
+     *     tables: 95.1 -> 88.5 ms against recomputing it there).
+     * </ul>
      * Null beyond the budget (large systems: memory per atom stays flat, one more MLP per layer).
      */
     float[] rAll;
+    /** {@link #rAll} holds every layer's R, written by the forward (tabulated models within the budget). */
+    boolean rFromForward;
+    /** Per layer: where its block of {@link #rAll} starts (0 for every layer unless {@link #rFromForward}). */
+    final int[] rBase;
     /**
      * Per-edge R ({@link #rAll}), then the transposed M ({@link #mT}), are kept up to this many bytes in
      * all (a fixed budget: it does not grow with the system);
@@ -102,6 +112,7 @@ final class FastBackward {
         this.model = ws.model;
         this.kern = model.kernels;
         this.sendBounds = new int[ws.threads + 1];
+        this.rBase = new int[model.layers.length];
         int t = ws.threads;
         pre = new float[t][][];
         post = new float[t][][];
@@ -145,12 +156,25 @@ final class FastBackward {
         dr = new double[3 * ws.liveCap];
         sendEdges = new int[ws.liveCap];
         recvT = new int[ws.liveCap];
-        sendPos = new int[ws.liveCap];
-        long rBytes = 4L * ws.liveCap * Math.max(1, model.maxRWidth);
+        long widths = 0;
+        for (LayerPlan lp : model.layers) {
+            widths += lp.rWidth;
+        }
+        long allBytes = 4L * ws.liveCap * widths;
+        long oneBytes = 4L * ws.liveCap * Math.max(1, model.maxRWidth);
         long mBytes = 4L * ws.liveCap * model.mStride;
         long budget = Long.getLong("e3j.fast.radialStoreBytes", R_STORE_BYTES); // 0: always recompute
-        rAll = rBytes <= budget ? new float[(int) (rBytes / 4)] : null;
-        mT = mBytes <= budget - (rAll == null ? 0 : rBytes) ? new float[(int) (mBytes / 4)] : null;
+        rFromForward = model.radialTabulated() && allBytes <= budget;
+        long rBytes = rFromForward ? allBytes : oneBytes <= budget ? oneBytes : 0;
+        rAll = rBytes > 0 ? new float[(int) (rBytes / 4)] : null;
+        int base = 0;
+        for (int k = 0; k < model.layers.length; k++) {
+            rBase[k] = base;
+            if (rFromForward) {
+                base += ws.liveCap * model.layers[k].rWidth;
+            }
+        }
+        mT = mBytes <= budget - rBytes ? new float[(int) (mBytes / 4)] : null;
     }
 
     void allocateTile() {
@@ -191,7 +215,6 @@ final class FastBackward {
         }
         for (int q = 0; q < e; q++) {
             recvT[q] = ws.recv[sendEdges[q]];
-            sendPos[sendEdges[q]] = q;
         }
         WorkerPool.splitBalanced(sendOffsets, n, ws.parts, sendBounds);
     }
@@ -383,14 +406,15 @@ final class FastBackward {
             int eEnd = ws.offsets[t1];
             int m = eEnd - eStart;
             if (m > 0) {
-                if (lp.table != null) {
-                    tableForward(w, lp, null, eStart, m);
-                } else {
-                    mlpForward(w, lp, ws.mlpIn, eStart * model.mlpIn, m);
-                }
-                if (rAll != null) { // in sender order, as the sender pass reads it (rows are independent: same bits)
-                    for (int e = eStart; e < eEnd; e++) {
-                        System.arraycopy(rTile[w], (e - eStart) * rw, rAll, sendPos[e] * rw, rw);
+                // R rows of the tile: edge e at rOff0 + e * rw of r (rows are independent: an edge's R
+                // has the same bits wherever it is computed)
+                float[] r = rAll != null ? rAll : rTile[w];
+                int rOff0 = rAll != null ? rBase[k] : -eStart * rw;
+                if (!rFromForward) {
+                    if (lp.table != null) {
+                        lp.table.eval(kern, m, ws.dist, null, eStart, r, rOff0 + eStart * rw, rw);
+                    } else {
+                        mlpForward(w, lp, ws.mlpIn, eStart * model.mlpIn, m, r, rOff0 + eStart * rw);
                     }
                 }
                 float[] d = dRt[w];
@@ -407,10 +431,10 @@ final class FastBackward {
                         Block ob = sp.out();
                         Block ib = sp.in();
                         Triple t = sp.triple();
-                        int rOff = sp.rCol() - eStart * rw; // tile row of edge e: e - eStart
+                        int dOff = sp.rCol() - eStart * rw; // dR tile row of edge e: e - eStart
                         kern.edgeMessageBackwardSegment(e0, e1, ws.send, ob.dk(), t.kPtr, t.jIdx, ws.mvals, t.mOff, ms,
-                                rTile[w], rOff, rw, h, rel(ib), ib.nodeStride(), ib.mulP(), gAgg,
-                                rel(ob) + i * ob.nodeStride(), ob.mulP(), ob.mulP(), dM, t.mOff, ms, d, rOff, rw);
+                                r, rOff0 + sp.rCol(), rw, h, rel(ib), ib.nodeStride(), ib.mulP(), gAgg,
+                                rel(ob) + i * ob.nodeStride(), ob.mulP(), ob.mulP(), dM, t.mOff, ms, d, dOff, rw);
                     }
                 }
                 mlpBackward(w, lp, eStart, m);
@@ -421,11 +445,11 @@ final class FastBackward {
 
     /**
      * The radial MLP of m edges whose inputs are rows {@code in[inOff ..]} ([m][mlpIn]), keeping what
-     * its backward needs (pre-LayerNorm values, statistics); R into {@code rTile[w]} rows 0..m. Rows
+     * its backward needs (pre-LayerNorm values, statistics); R into {@code out} rows 0..m from {@code outOff}. Rows
      * are independent (fixed fma chain per element), so R of an edge has the same bits in the receiver
      * tile and in the sender tile that recompute it.
      */
-    void mlpForward(int w, LayerPlan lp, float[] in, int inOff, int m) {
+    void mlpForward(int w, LayerPlan lp, float[] in, int inOff, int m, float[] out, int outOff) {
         int kIn = model.mlpIn;
         float[] src = in;
         int srcOff = inOff;
@@ -442,7 +466,7 @@ final class FastBackward {
             ld = hp;
             width = lp.hidden;
         }
-        kern.gemmBias(m, lp.rWidth, width, src, srcOff, ld, lp.lastW, 0, lp.rWidth, lp.lastB, 0, rTile[w], 0,
+        kern.gemmBias(m, lp.rWidth, width, src, srcOff, ld, lp.lastW, 0, lp.rWidth, lp.lastB, 0, out, outOff,
                 lp.rWidth);
     }
 
@@ -503,17 +527,15 @@ final class FastBackward {
 
     /**
      * dh_sender += M R dAgg_receiver over sender ranges, per sender and path one segment contraction
-     * over its edges. R and the transposed M are read in sender order from {@link #rAll} and
-     * {@link #mT} where they are stored (within {@link #R_STORE_BYTES}); otherwise per tile of
-     * senders, R recomputed from the table or the MLP into {@code rTile[w]} (4 * rWidth bytes per edge,
-     * 192 on the copper model, the largest per-edge buffer, saved for one more radial evaluation per
-     * layer) and M transposed into {@code mTile[w]}.
+     * over its edges, per tile of senders: R rows copied from {@link #rAll} (whole rows, where it is
+     * stored: reading them in place in sender order made the sender pass slower than the copy, one
+     * random 128-byte chunk per edge and path) or recomputed from the table or the MLP (4 * rWidth
+     * bytes per edge, 192 on the copper model, the largest per-edge buffer, saved for one more
+     * radial evaluation per layer) into {@code rTile[w]}; the transposed M read from {@link #mT}
+     * where it is stored, else written into {@code mTile[w]}.
      */
     void senderBackward(int w, LayerPlan lp, int k, int s0, int s1) {
-        if (rAll != null && mT != null) { // both stored in sender order: no tiles
-            senderMessages(lp, k, s0, s1, rAll, 0, mT, 0);
-            return;
-        }
+        int rw = lp.rWidth;
         int kIn = model.mlpIn;
         float[] g = gather[w];
         float[] r = rTile[w];
@@ -528,19 +550,22 @@ final class FastBackward {
             }
             int q1 = sendOffsets[t1];
             if (q1 > q0) {
-                if (rAll == null && lp.table != null) {
+                if (rAll != null) {
+                    for (int q = q0; q < q1; q++) {
+                        System.arraycopy(rAll, rBase[k] + sendEdges[q] * rw, r, (q - q0) * rw, rw);
+                    }
+                } else if (lp.table != null) {
                     tableForward(w, lp, sendEdges, q0, q1 - q0);
-                } else if (rAll == null) {
+                } else {
                     for (int q = q0; q < q1; q++) {
                         System.arraycopy(ws.mlpIn, sendEdges[q] * kIn, g, (q - q0) * kIn, kIn);
                     }
-                    mlpForward(w, lp, g, 0, q1 - q0);
+                    mlpForward(w, lp, g, 0, q1 - q0, r, 0);
                 }
                 if (mT == null) {
                     transposeM(q0, q1, mTile[w], q0);
                 }
-                senderMessages(lp, k, t0, t1, rAll != null ? rAll : r, rAll != null ? 0 : q0,
-                        mT != null ? mT : mTile[w], mT != null ? 0 : q0);
+                senderMessages(lp, k, t0, t1, r, q0, mT != null ? mT : mTile[w], mT != null ? 0 : q0);
             }
             next = t1;
         }

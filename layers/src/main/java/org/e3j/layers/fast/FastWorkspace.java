@@ -731,7 +731,7 @@ public final class FastWorkspace implements AutoCloseable {
             }
             switch (phase) {
                 case GEOMETRY -> geometry(w, bounds[w], bounds[w + 1]);
-                case TP -> tensorProduct(w, model.layers[layer], bounds[w], bounds[w + 1]);
+                case TP -> tensorProduct(w, model.layers[layer], layer, bounds[w], bounds[w + 1]);
                 case NODE -> nodeStep(model.layers[layer], layer, nodeBounds[w], nodeBounds[w + 1]);
                 default -> backward.run(w, workers);
             }
@@ -781,9 +781,12 @@ public final class FastWorkspace implements AutoCloseable {
         return src;
     }
 
-    void tensorProduct(int w, LayerPlan lp, int r0, int r1) {
+    void tensorProduct(int w, LayerPlan lp, int k, int r0, int r1) {
         int in = r0;
-        float[] r = tR[w];
+        // in forces mode with the tables, R goes where the backward reads it (FastBackward.rAll, edge
+        // order) instead of into the tile buffer: the backward then needs no lookup of R itself
+        boolean keep = backward != null && backward.rFromForward;
+        float[] r = keep ? backward.rAll : tR[w];
         int rw = lp.rWidth;
         int ms = model.mStride;
         boolean mean = !model.potential;
@@ -795,7 +798,10 @@ public final class FastWorkspace implements AutoCloseable {
                 t1++;
             }
             int eEnd = offsets[t1];
-            if (eEnd > eStart) {
+            int rOff0 = keep ? backward.rBase[k] : -eStart * rw; // R of edge e at rOff0 + e * rw
+            if (eEnd > eStart && keep) {
+                lp.table.eval(kern, eEnd - eStart, dist, null, eStart, r, rOff0 + eStart * rw, rw);
+            } else if (eEnd > eStart) {
                 radialMlp(w, lp, eStart, eEnd - eStart);
             }
             for (int i = t0; i < t1; i++) {
@@ -811,7 +817,7 @@ public final class FastWorkspace implements AutoCloseable {
                     }
                     Triple t = s.triple();
                     kern.edgeMessageSegment(e0, e1, send, ob.dk(), t.kPtr, t.jIdx, mvals, t.mOff, ms,
-                            r, s.rCol() - eStart * rw, rw, node, blockBase(lp.inRegion, ib), ib.nodeStride(),
+                            r, rOff0 + s.rCol(), rw, node, blockBase(lp.inRegion, ib), ib.nodeStride(),
                             ib.mulP(), node, o, ob.mulP(), ob.mulP());
                     if (mean && e1 - e0 > 1) {
                         kern.scale(node, o, 1f / (e1 - e0), ob.nodeStride());
