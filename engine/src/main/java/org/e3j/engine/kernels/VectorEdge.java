@@ -78,7 +78,11 @@ final class VectorEdge {
         int k = nextRow(kPtr, 0, dk);
         while (k < dk) {
             int k2 = nextRow(kPtr, k + 1, dk);
-            if (k2 < dk) {
+            if (k2 < dk && sameEntries(kPtr, jIdx, k, k2)) {
+                segmentRows2Shared(e0, e1, senders, k, k2, kPtr, jIdx, m, mOff, mStride, r, rOff, rStride, h, hOff,
+                        hStride, ldh, out, outOff, ldo, bound);
+                k = nextRow(kPtr, k2 + 1, dk);
+            } else if (k2 < dk) {
                 segmentRows2(e0, e1, senders, k, k2, kPtr, jIdx, m, mOff, mStride, r, rOff, rStride, h, hOff, hStride,
                         ldh, out, outOff, ldo, bound);
                 k = nextRow(kPtr, k2 + 1, dk);
@@ -88,6 +92,20 @@ final class VectorEdge {
                 k = k2;
             }
         }
+    }
+
+    /** Whether rows ka and kb list the same input rows in the same order. */
+    private static boolean sameEntries(int[] kPtr, int[] jIdx, int ka, int kb) {
+        int n = kPtr[ka + 1] - kPtr[ka];
+        if (n != kPtr[kb + 1] - kPtr[kb]) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            if (jIdx[kPtr[ka] + i] != jIdx[kPtr[kb] + i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The first row at or after k with entries, or dk. */
@@ -182,6 +200,130 @@ final class VectorEdge {
                     int j = hb + jIdx[p] * ldh;
                     y0 = FloatVector.fromArray(S, h, j).fma(mv, y0);
                     y1 = FloatVector.fromArray(S, h, j + L).fma(mv, y1);
+                }
+                FloatVector r0 = FloatVector.fromArray(S, r, rb);
+                FloatVector r1 = FloatVector.fromArray(S, r, rb + L);
+                a0 = x0.fma(r0, a0);
+                a1 = x1.fma(r1, a1);
+                b0 = y0.fma(r0, b0);
+                b1 = y1.fma(r1, b1);
+            }
+            a0.intoArray(out, oa);
+            a1.intoArray(out, oa + L);
+            b0.intoArray(out, ob);
+            b1.intoArray(out, ob + L);
+        }
+        for (; u < bound; u += L) {
+            int oa = outOff + ka * ldo + u;
+            int ob = outOff + kb * ldo + u;
+            FloatVector a0 = FloatVector.fromArray(S, out, oa);
+            FloatVector b0 = FloatVector.fromArray(S, out, ob);
+            for (int e = e0; e < e1; e++) {
+                int hb = hOff + senders[e] * hStride + u;
+                int mb = mOff + e * mStride;
+                FloatVector x0 = FloatVector.zero(S);
+                for (int p = pa0; p < pa1; p++) {
+                    x0 = FloatVector.fromArray(S, h, hb + jIdx[p] * ldh).fma(FloatVector.broadcast(S, m[mb + p]), x0);
+                }
+                FloatVector y0 = FloatVector.zero(S);
+                for (int p = pb0; p < pb1; p++) {
+                    y0 = FloatVector.fromArray(S, h, hb + jIdx[p] * ldh).fma(FloatVector.broadcast(S, m[mb + p]), y0);
+                }
+                FloatVector r0 = FloatVector.fromArray(S, r, rOff + e * rStride + u);
+                a0 = x0.fma(r0, a0);
+                b0 = y0.fma(r0, b0);
+            }
+            a0.intoArray(out, oa);
+            b0.intoArray(out, ob);
+        }
+    }
+
+    /**
+     * {@link #segmentRows2} when rows ka and kb have the same input rows j in the same order (common:
+     * a dense CG block, or one input row): each loaded h row feeds both output rows, so an entry costs
+     * four h loads for eight fmas instead of eight (the loop was bound by loads). Every element's fma
+     * chain is unchanged (same bits).
+     */
+    private static void segmentRows2Shared(int e0, int e1, int[] senders, int ka, int kb, int[] kPtr, int[] jIdx,
+                                     float[] m, int mOff, int mStride, float[] r, int rOff, int rStride,
+                                     float[] h, int hOff, int hStride, int ldh,
+                                     float[] out, int outOff, int ldo, int bound) {
+        int pa0 = kPtr[ka];
+        int pa1 = kPtr[ka + 1];
+        int pb0 = kPtr[kb];
+        int pb1 = kPtr[kb + 1];
+        int shift = pb0 - pa0; // entry p of row ka and p + shift of row kb read the same input row
+        int u = 0;
+        for (; u + 2 * L <= bound; u += 2 * L) {
+            int oa = outOff + ka * ldo + u;
+            int ob = outOff + kb * ldo + u;
+            FloatVector a0 = FloatVector.fromArray(S, out, oa);
+            FloatVector a1 = FloatVector.fromArray(S, out, oa + L);
+            FloatVector b0 = FloatVector.fromArray(S, out, ob);
+            FloatVector b1 = FloatVector.fromArray(S, out, ob + L);
+            int e = e0;
+            for (; e + 1 < e1; e += 2) {
+                int hb = hOff + senders[e] * hStride + u;
+                int hc = hOff + senders[e + 1] * hStride + u;
+                int mb = mOff + e * mStride;
+                int mc = mb + mStride;
+                int rb = rOff + e * rStride + u;
+                int rc = rb + rStride;
+                FloatVector x0 = FloatVector.zero(S);
+                FloatVector x1 = x0;
+                FloatVector z0 = x0;
+                FloatVector z1 = x0;
+                FloatVector y0 = x0;
+                FloatVector y1 = x0;
+                FloatVector w0 = x0;
+                FloatVector w1 = x0;
+                for (int p = pa0; p < pa1; p++) {
+                    int q = p + shift;
+                    int j = jIdx[p] * ldh;
+                    FloatVector h0 = FloatVector.fromArray(S, h, hb + j);
+                    FloatVector h1 = FloatVector.fromArray(S, h, hb + j + L);
+                    FloatVector g0 = FloatVector.fromArray(S, h, hc + j);
+                    FloatVector g1 = FloatVector.fromArray(S, h, hc + j + L);
+                    FloatVector mv = FloatVector.broadcast(S, m[mb + p]);
+                    FloatVector mw = FloatVector.broadcast(S, m[mc + p]);
+                    FloatVector nv = FloatVector.broadcast(S, m[mb + q]);
+                    FloatVector nw = FloatVector.broadcast(S, m[mc + q]);
+                    x0 = h0.fma(mv, x0);
+                    x1 = h1.fma(mv, x1);
+                    z0 = g0.fma(mw, z0);
+                    z1 = g1.fma(mw, z1);
+                    y0 = h0.fma(nv, y0);
+                    y1 = h1.fma(nv, y1);
+                    w0 = g0.fma(nw, w0);
+                    w1 = g1.fma(nw, w1);
+                }
+                FloatVector r0 = FloatVector.fromArray(S, r, rb);
+                FloatVector r1 = FloatVector.fromArray(S, r, rb + L);
+                FloatVector s0 = FloatVector.fromArray(S, r, rc);
+                FloatVector s1 = FloatVector.fromArray(S, r, rc + L);
+                a0 = z0.fma(s0, x0.fma(r0, a0));
+                a1 = z1.fma(s1, x1.fma(r1, a1));
+                b0 = w0.fma(s0, y0.fma(r0, b0));
+                b1 = w1.fma(s1, y1.fma(r1, b1));
+            }
+            if (e < e1) {
+                int hb = hOff + senders[e] * hStride + u;
+                int mb = mOff + e * mStride;
+                int rb = rOff + e * rStride + u;
+                FloatVector x0 = FloatVector.zero(S);
+                FloatVector x1 = x0;
+                FloatVector y0 = x0;
+                FloatVector y1 = x0;
+                for (int p = pa0; p < pa1; p++) {
+                    int j = hb + jIdx[p] * ldh;
+                    FloatVector h0 = FloatVector.fromArray(S, h, j);
+                    FloatVector h1 = FloatVector.fromArray(S, h, j + L);
+                    FloatVector mv = FloatVector.broadcast(S, m[mb + p]);
+                    FloatVector nv = FloatVector.broadcast(S, m[mb + p + shift]);
+                    x0 = h0.fma(mv, x0);
+                    x1 = h1.fma(mv, x1);
+                    y0 = h0.fma(nv, y0);
+                    y1 = h1.fma(nv, y1);
                 }
                 FloatVector r0 = FloatVector.fromArray(S, r, rb);
                 FloatVector r1 = FloatVector.fromArray(S, r, rb + L);

@@ -230,7 +230,9 @@ class VectorVsScalarTest {
         {{0, 1, 1, 4}, {2, 0, 1, 2}},                           // dk=3 with an empty row
         {{0, 2, 5, 6, 8, 11}, {0, 4, 1, 2, 3, 2, 0, 3, 1, 3, 4}}, // dk=5, dj=5
         {{0, 1}, {3}},                                          // one entry (0e x 0e -> 0e like)
-        {{0, 0, 3, 5}, {4, 0, 1, 2, 3}}                         // five entries: a batch of 4 and 1 left
+        {{0, 0, 3, 5}, {4, 0, 1, 2, 3}},                        // five entries: a batch of 4 and 1 left
+        {{0, 3, 6, 9, 11}, {0, 2, 4, 0, 2, 4, 0, 2, 4, 1, 3}}, // rows 0 and 1 alike (shared h loads), 2 and 3 not
+        {{0, 1, 2, 3, 4, 5}, {0, 0, 0, 0, 0}}                   // one input row (a 0e input): pairs alike, one row left
     };
 
     @ParameterizedTest
