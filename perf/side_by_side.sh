@@ -125,6 +125,7 @@ for extra in ("jmh-s256.json", "jmh-c-long.json"):
             print(f"{extra}: {p}: min {min(raw):.1f} med {statistics.median(raw):.1f} us, {alloc:.1f} B/op, "
                   f"jax/e3j(med) {(j['median_us'] / statistics.median(raw)) if j else float('nan'):.1f}")
 ff = f"{out}/jmh-forces.json"
+fmed = {}
 if os.path.exists(ff):
     for b in sorted(json.load(open(ff)), key=lambda b: (order.get(b["params"]["bcase"], len(order)), int(b["params"]["threads"]))):
         raw = [x for fork in b["primaryMetric"]["rawData"] for x in fork]
@@ -132,10 +133,18 @@ if os.path.exists(ff):
         p = b["params"]; c, t = p["bcase"], int(p["threads"])
         j = jax.get((c, "forces"))
         med = statistics.median(raw)
+        fmed[(c, t)] = (min(raw), med)
         print(f"forces {c} thr {t}: e3j min {min(raw):.1f} med {med:.1f} us, {alloc:.1f} B/op; "
               f"jax.grad min {j['min_us'] if j else float('nan'):.1f} med {j['median_us'] if j else float('nan'):.1f} us; "
               f"ratio(med) {(j['median_us'] / med) if j else float('nan'):.1f}; "
-              f"forces/forward(med) {med / e3j[(c, t)][1] if (c, t) in e3j else float('nan'):.2f}")
+              f"forces/forward(med) {med / e3j[(c, t)][1] if (c, t) in e3j else float('nan'):.2f}; "
+              # reverse mode's usual count: energy + forces = 3x the forward's model flops (an upper bound
+              # here: without weight gradients a dense layer's backward is 1x its forward, not 2x)
+              f"%peak(model, 3x forward flops) {100 * 3 * mflops.get(c, 0) / (med * 1e3) / (pk * t):.1f}")
+for c in order:
+    if (c, 1) in fmed and (c, 2) in fmed:
+        print(f"forces {c}: 2 threads vs 1: {fmed[(c, 1)][1] / fmed[(c, 2)][1]:.2f}x (medians), "
+              f"{fmed[(c, 1)][0] / fmed[(c, 2)][0]:.2f}x (minima)")
 bad = []
 for c in order:
     j = jax.get((c, "forward"), {}).get("energy")
