@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # issue13-8: C only, JMH forward and energy + forces at 1 and 2 threads with the FMA peak, in one JMH run
 # (session 8, after issue13-7 ran on a contended host); then the % of peak on the model's flops.
+# Usage: bash perf/results/issue13-8/run.sh [OUT_DIR]
 set -u
-cd /work/main
+cd "$(dirname "$0")/../../.."   # the repository root, wherever it is cloned
 export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 PATH=/usr/lib/jvm/temurin-25-jdk-amd64/bin:$PATH
-OUT=perf/results/issue13-8
+OUT=${1:-perf/results/issue13-8}   # issue13-9 is the same run with OUT=perf/results/issue13-9
+mkdir -p "$OUT"
 exec > >(tee -a $OUT/log.txt) 2>&1
 echo "== start $(date -u +%FT%TZ) main $(git rev-parse --short HEAD) load $(cut -d' ' -f1-3 /proc/loadavg)"
 java -jar perf/target/benchmarks.jar 'ModelForwardBench|ModelForcesBench|FmaPeakBench' -p bcase=C -p threads=1,2 \

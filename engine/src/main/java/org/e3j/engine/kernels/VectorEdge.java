@@ -213,28 +213,9 @@ final class VectorEdge {
             b0.intoArray(out, ob);
             b1.intoArray(out, ob + L);
         }
-        for (; u < bound; u += L) {
-            int oa = outOff + ka * ldo + u;
-            int ob = outOff + kb * ldo + u;
-            FloatVector a0 = FloatVector.fromArray(S, out, oa);
-            FloatVector b0 = FloatVector.fromArray(S, out, ob);
-            for (int e = e0; e < e1; e++) {
-                int hb = hOff + senders[e] * hStride + u;
-                int mb = mOff + e * mStride;
-                FloatVector x0 = FloatVector.zero(S);
-                for (int p = pa0; p < pa1; p++) {
-                    x0 = FloatVector.fromArray(S, h, hb + jIdx[p] * ldh).fma(FloatVector.broadcast(S, m[mb + p]), x0);
-                }
-                FloatVector y0 = FloatVector.zero(S);
-                for (int p = pb0; p < pb1; p++) {
-                    y0 = FloatVector.fromArray(S, h, hb + jIdx[p] * ldh).fma(FloatVector.broadcast(S, m[mb + p]), y0);
-                }
-                FloatVector r0 = FloatVector.fromArray(S, r, rOff + e * rStride + u);
-                a0 = x0.fma(r0, a0);
-                b0 = y0.fma(r0, b0);
-            }
-            a0.intoArray(out, oa);
-            b0.intoArray(out, ob);
+        if (u < bound) {
+            segmentRows2OneChunk(u, e0, e1, senders, ka, kb, kPtr, jIdx, m, mOff, mStride, r, rOff, rStride, h, hOff,
+                    hStride, ldh, out, outOff, ldo, bound);
         }
     }
 
@@ -250,9 +231,7 @@ final class VectorEdge {
                                      float[] out, int outOff, int ldo, int bound) {
         int pa0 = kPtr[ka];
         int pa1 = kPtr[ka + 1];
-        int pb0 = kPtr[kb];
-        int pb1 = kPtr[kb + 1];
-        int shift = pb0 - pa0; // entry p of row ka and p + shift of row kb read the same input row
+        int shift = kPtr[kb] - pa0; // entry p of row ka and p + shift of row kb read the same input row
         int u = 0;
         for (; u + 2 * L <= bound; u += 2 * L) {
             int oa = outOff + ka * ldo + u;
@@ -337,6 +316,25 @@ final class VectorEdge {
             b0.intoArray(out, ob);
             b1.intoArray(out, ob + L);
         }
+        if (u < bound) {
+            segmentRows2OneChunk(u, e0, e1, senders, ka, kb, kPtr, jIdx, m, mOff, mStride, r, rOff, rStride, h, hOff,
+                    hStride, ldh, out, outOff, ldo, bound);
+        }
+    }
+
+    /**
+     * The channel chunks u0..bound of {@link #segmentRows2} one vector at a time (what is left after the
+     * two-vector chunks: mul a multiple of L but not of 2L). Shared by both pair kernels.
+     */
+    private static void segmentRows2OneChunk(int u0, int e0, int e1, int[] senders, int ka, int kb, int[] kPtr,
+                                             int[] jIdx, float[] m, int mOff, int mStride, float[] r, int rOff,
+                                             int rStride, float[] h, int hOff, int hStride, int ldh,
+                                             float[] out, int outOff, int ldo, int bound) {
+        int pa0 = kPtr[ka];
+        int pa1 = kPtr[ka + 1];
+        int pb0 = kPtr[kb];
+        int pb1 = kPtr[kb + 1];
+        int u = u0;
         for (; u < bound; u += L) {
             int oa = outOff + ka * ldo + u;
             int ob = outOff + kb * ldo + u;

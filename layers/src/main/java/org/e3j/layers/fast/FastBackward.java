@@ -412,7 +412,7 @@ final class FastBackward {
                 int rOff0 = rAll != null ? rBase[k] : -eStart * rw;
                 if (!rFromForward) {
                     if (lp.table != null) {
-                        lp.table.eval(kern, m, ws.dist, null, eStart, r, rOff0 + eStart * rw, rw);
+                        tableForward(lp, null, eStart, m, r, rOff0 + eStart * rw);
                     } else {
                         mlpForward(w, lp, ws.mlpIn, eStart * model.mlpIn, m, r, rOff0 + eStart * rw);
                     }
@@ -470,10 +470,9 @@ final class FastBackward {
                 lp.rWidth);
     }
 
-    /** R of m edges from the layer's table into {@code rTile[w]}: e0 + i, or edges[e0 + i] when given. */
-    void tableForward(int w, LayerPlan lp, int[] edges, int e0, int m) {
-        RadialTable t = lp.table;
-        t.eval(kern, m, ws.dist, edges, e0, rTile[w], 0, lp.rWidth);
+    /** R of m edges from the layer's table into {@code out} rows 0..m from {@code outOff}: e0 + i, or edges[e0 + i] when given. */
+    void tableForward(LayerPlan lp, int[] edges, int e0, int m, float[] out, int outOff) {
+        lp.table.eval(kern, m, ws.dist, edges, e0, out, outOff, lp.rWidth);
     }
 
     void mlpBackward(int w, LayerPlan lp, int e0, int m) {
@@ -555,7 +554,7 @@ final class FastBackward {
                         System.arraycopy(rAll, rBase[k] + sendEdges[q] * rw, r, (q - q0) * rw, rw);
                     }
                 } else if (lp.table != null) {
-                    tableForward(w, lp, sendEdges, q0, q1 - q0);
+                    tableForward(lp, sendEdges, q0, q1 - q0, r, 0);
                 } else {
                     for (int q = q0; q < q1; q++) {
                         System.arraycopy(ws.mlpIn, sendEdges[q] * kIn, g, (q - q0) * kIn, kIn);

@@ -751,11 +751,13 @@ public final class FastWorkspace implements AutoCloseable {
         model.geometry.forward(this, geoScr[w], bScr[w], offsets[r0], offsets[r1]);
     }
 
-    /** Radial MLP of edges [e0, e0+m) of layer lp into tR[w] rows 0..m ([m][rWidth]); returns the last hidden buffer. */
-    float[] radialMlp(int w, LayerPlan lp, int e0, int m) {
+    /**
+     * Radial MLP (or its table) of edges [e0, e0+m) of layer lp into {@code out} rows 0..m from
+     * {@code outOff} ([m][rWidth]); returns the last hidden buffer.
+     */
+    float[] radialMlp(int w, LayerPlan lp, int e0, int m, float[] out, int outOff) {
         if (lp.table != null) {
-            RadialTable t = lp.table;
-            t.eval(kern, m, dist, null, e0, tR[w], 0, lp.rWidth);
+            lp.table.eval(kern, m, dist, null, e0, out, outOff, lp.rWidth);
             return null;
         }
         int kIn = model.mlpIn;
@@ -776,7 +778,7 @@ public final class FastWorkspace implements AutoCloseable {
             ld = hp;
             width = lp.hidden;
         }
-        kern.gemmBias(m, lp.rWidth, width, src, srcOff, ld, lp.lastW, 0, lp.rWidth, lp.lastB, 0, tR[w], 0,
+        kern.gemmBias(m, lp.rWidth, width, src, srcOff, ld, lp.lastW, 0, lp.rWidth, lp.lastB, 0, out, outOff,
                 lp.rWidth);
         return src;
     }
@@ -799,10 +801,8 @@ public final class FastWorkspace implements AutoCloseable {
             }
             int eEnd = offsets[t1];
             int rOff0 = keep ? backward.rBase[k] : -eStart * rw; // R of edge e at rOff0 + e * rw
-            if (eEnd > eStart && keep) {
-                lp.table.eval(kern, eEnd - eStart, dist, null, eStart, r, rOff0 + eStart * rw, rw);
-            } else if (eEnd > eStart) {
-                radialMlp(w, lp, eStart, eEnd - eStart);
+            if (eEnd > eStart) {
+                radialMlp(w, lp, eStart, eEnd - eStart, r, rOff0 + eStart * rw);
             }
             for (int i = t0; i < t1; i++) {
                 int e0 = offsets[i];
