@@ -289,29 +289,35 @@ class VectorVsScalarTest {
         return java.util.stream.IntStream.of(1, 7, 8, 16, 17, 24, 32, 40, 48, 64, 80, 96);
     }
 
-    /** Every CSR pattern (empty rows, odd and even numbers of rows) through the segment kernel. */
+    /**
+     * Every CSR pattern (empty rows, odd and even numbers of rows) through the segment kernel, with
+     * 0 to 12 edges per receiver (the kernels take edges four, two and one at a time: every remainder).
+     */
     @ParameterizedTest
     @MethodSource("segmentSizes")
     void edgeMessageSegmentAllPatternsBitwise(int mul) {
         for (int[][] pat : PATTERNS) {
             int[] kPtr = pat[0], jIdx = pat[1];
-            int dk = kPtr.length - 1, dj = 5, nnz = jIdx.length, nodes = 6, edges = 9;
+            int dk = kPtr.length - 1, dj = 5, nnz = jIdx.length, nodes = 6, edges = 15;
             SplittableRandom rnd = new SplittableRandom(7100 + mul + 10L * dk + nnz);
             for (int ld : new int[] {mul, mul + 1}) {
                 int hStride = dj * ld + 2, mStride = nnz + 1, rStride = mul + 2;
-                int[] senders = {3, 0, 5, 5, 1, 2, 4, 0, 3};
+                int[] senders = {3, 0, 5, 5, 1, 2, 4, 0, 3, 1, 2, 5, 0, 4, 3};
                 float[] m = padded(rnd, 1, edges * mStride, 1);
                 float[] r = padded(rnd, 2, edges * rStride, 1);
                 float[] h = padded(rnd, 3, nodes * hStride, 1);
                 float[] out = padded(rnd, 1, dk * ld, 1);
-                float[] o1 = out.clone(), o2 = out.clone(), o3 = out.clone();
-                s.edgeMessageSegment(2, 8, senders, dk, kPtr, jIdx, m, 1, mStride, r, 2, rStride, h, 3, hStride, ld, o1, 1, ld, mul);
-                v.edgeMessageSegment(2, 8, senders, dk, kPtr, jIdx, m, 1, mStride, r, 2, rStride, h, 3, hStride, ld, o2, 1, ld, mul);
-                assertBitwise(o1, o2, "edgeMessageSegment mul=" + mul + " ld=" + ld + " dk=" + dk);
-                for (int e = 2; e < 8; e++) { // the same bits as one edge at a time
-                    v.edgeMessage(dk, kPtr, jIdx, m, 1 + e * mStride, r, 2 + e * rStride, h, 3 + senders[e] * hStride, ld, o3, 1, ld, mul);
+                for (int e1 = 2; e1 <= 14; e1++) {
+                    float[] o1 = out.clone(), o2 = out.clone(), o3 = out.clone();
+                    String what = "mul=" + mul + " ld=" + ld + " dk=" + dk + " edges=" + (e1 - 2);
+                    s.edgeMessageSegment(2, e1, senders, dk, kPtr, jIdx, m, 1, mStride, r, 2, rStride, h, 3, hStride, ld, o1, 1, ld, mul);
+                    v.edgeMessageSegment(2, e1, senders, dk, kPtr, jIdx, m, 1, mStride, r, 2, rStride, h, 3, hStride, ld, o2, 1, ld, mul);
+                    assertBitwise(o1, o2, "edgeMessageSegment " + what);
+                    for (int e = 2; e < e1; e++) { // the same bits as one edge at a time
+                        v.edgeMessage(dk, kPtr, jIdx, m, 1 + e * mStride, r, 2 + e * rStride, h, 3 + senders[e] * hStride, ld, o3, 1, ld, mul);
+                    }
+                    assertBitwise(o1, o3, "edgeMessageSegment vs edge by edge, " + what);
                 }
-                assertBitwise(o1, o3, "edgeMessageSegment vs edge by edge, mul=" + mul + " ld=" + ld + " dk=" + dk);
             }
         }
     }
