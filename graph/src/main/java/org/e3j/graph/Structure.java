@@ -141,6 +141,10 @@ public final class Structure {
         }
         double det = Cell.det(m);
         double scale = Cell.norm(m, 0) * Cell.norm(m, 1) * Cell.norm(m, 2);
+        if (!Double.isFinite(det) || !Double.isFinite(scale)) {
+            throw new StructureException("cell is too large: its volume is not a finite number for lattice "
+                    + Arrays.toString(cell));
+        }
         if (Math.abs(det) <= 1e-10 * scale) {
             throw new StructureException("cell is singular (zero volume): determinant " + det + " for lattice "
                     + Arrays.toString(cell));

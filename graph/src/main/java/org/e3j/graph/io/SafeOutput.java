@@ -15,6 +15,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -26,8 +30,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * beside the target, {@code .NAME.PID.RANDOM.tmp}, created with create-new semantics, so two
  * processes (or two threads) never share one; {@link #commit} flushes, fsyncs and renames it onto
  * the target (atomically where the file system allows). {@link #close} without a commit deletes
- * the temporary file and leaves any earlier target untouched. A target that is a symlink is
- * followed: the file it points to is replaced, the link stays.
+ * the temporary file and leaves any earlier target untouched; so does a shutdown (Ctrl-C, SIGTERM)
+ * in the middle. A target that is a symlink is followed, also a dangling one: the file it points
+ * to is replaced (or created), the link stays. A replaced file keeps its permissions. A target that
+ * exists but is not a regular file (a device such as /dev/null, a pipe, a socket) is refused.
  *
  * <p>Not for MD trajectories, which must be readable while they grow (see md's
  * {@code TrajectoryWriter}).
@@ -39,6 +45,25 @@ public final class SafeOutput implements Closeable {
         public static Input of(String role, Path path) {
             return new Input(role, path);
         }
+    }
+
+    /**
+     * Temporary files not yet committed or dropped. A shutdown hook deletes them, so Ctrl-C or a
+     * SIGTERM in the middle of a write leaves no {@code .NAME.PID.RANDOM.tmp} behind (SIGKILL can
+     * still: nothing runs then; the target is untouched in every case).
+     */
+    private static final Set<Path> PENDING = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (Path p : PENDING) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException | RuntimeException ignored) {
+                    // exiting anyway: the file is a hidden temporary beside the untouched target
+                }
+            }
+        }, "e3j-output-cleanup"));
     }
 
     private final Path target;
@@ -73,8 +98,16 @@ public final class SafeOutput implements Closeable {
      * @throws IOException with one line naming the target, the input and its role
      */
     public static void checkNotAnInput(Path target, Input... inputs) throws IOException {
+        if (target.toString().isEmpty()) {
+            throw new IOException("the output file name is empty");
+        }
         if (Files.isDirectory(target)) {
             throw new IOException(target + ": is a directory, not a file to write");
+        }
+        if (Files.exists(target) && !Files.isRegularFile(target)) {
+            // a device (/dev/null), a pipe or a socket: the rename would put a plain file in its place
+            throw new IOException(target + ": is not a regular file (a device, pipe or socket); refusing to replace it, "
+                    + "choose a file");
         }
         if (!Files.exists(target)) {
             return; // a file that does not exist yet cannot be one of the inputs
@@ -94,14 +127,31 @@ public final class SafeOutput implements Closeable {
     /** Checks {@code target} against the inputs, then opens a fresh temporary file beside it. */
     public static SafeOutput create(Path target, Input... inputs) throws IOException {
         checkNotAnInput(target, inputs);
-        Path real = Files.exists(target) ? target.toRealPath() : target.toAbsolutePath();
+        Path real = Files.exists(target) ? target.toRealPath() : linkTarget(target.toAbsolutePath());
         Path dir = real.getParent();
         String name = real.getFileName().toString();
+        // a file that is replaced keeps its permissions (a private 0600 file stays private, also
+        // while its new content is being written)
+        Set<PosixFilePermission> perms = null;
+        if (Files.exists(real)) {
+            try {
+                perms = Files.getPosixFilePermissions(real);
+            } catch (UnsupportedOperationException e) {
+                perms = null; // not a POSIX file system: the new file gets the default permissions
+            }
+        }
         for (int attempt = 0;; attempt++) {
             Path tmp = dir.resolve("." + name + "." + ProcessHandle.current().pid() + "."
                     + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
             try {
-                FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                FileChannel ch = perms == null
+                        ? FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)
+                        : FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                                PosixFilePermissions.asFileAttribute(perms));
+                PENDING.add(tmp);
+                if (perms != null) {
+                    Files.setPosixFilePermissions(tmp, perms); // the umask may have cleared some at creation
+                }
                 return new SafeOutput(real, tmp, ch);
             } catch (java.nio.file.FileAlreadyExistsException e) {
                 if (attempt > 100) {
@@ -111,6 +161,25 @@ public final class SafeOutput implements Closeable {
                 throw new IOException(target + ": cannot write here (" + reason(e) + ")", e);
             }
         }
+    }
+
+    /**
+     * Where a dangling symlink points (followed link by link, relative links against the link's
+     * folder), so that the link stays and the file appears where it points, as for a link to an
+     * existing file; a path that is no link is returned as it is.
+     */
+    private static Path linkTarget(Path path) throws IOException {
+        Path p = path;
+        for (int hops = 0; Files.isSymbolicLink(p); hops++) {
+            if (hops == 40) {
+                throw new IOException(path + ": too many levels of symbolic links");
+            }
+            p = p.getParent().resolve(Files.readSymbolicLink(p)).normalize();
+        }
+        if (!p.equals(path) && (p.getParent() == null || !Files.isDirectory(p.getParent()))) {
+            throw new IOException(path + ": is a symbolic link to " + p + ", whose folder does not exist");
+        }
+        return p;
     }
 
     /** The stream to write the content to (buffered; closing it only flushes, {@link #commit} finishes). */
@@ -141,6 +210,7 @@ public final class SafeOutput implements Closeable {
             throw new IOException(target + ": cannot write (" + reason(e) + ")", e);
         }
         committed = true;
+        PENDING.remove(tmp);
         syncDirectory(target.getParent());
     }
 
@@ -156,6 +226,7 @@ public final class SafeOutput implements Closeable {
                 channel.close();
             } finally {
                 Files.deleteIfExists(tmp);
+                PENDING.remove(tmp);
             }
         }
     }

@@ -108,4 +108,54 @@ class SafeOutputTest {
         ExtXyz.write(target, List.of(good));
         assertEquals(1.5, ExtXyz.read(target).get(0).energy());
     }
+
+    /** A process that opens an output, writes part of it, says so and waits to be stopped. */
+    public static final class HalfWritten {
+        public static void main(String[] args) throws Exception {
+            SafeOutput o = SafeOutput.create(Path.of(args[0]));
+            o.stream().write("half a file".getBytes(StandardCharsets.UTF_8));
+            o.stream().flush();
+            System.out.println("writing");
+            System.out.flush();
+            Thread.sleep(60_000);
+        }
+    }
+
+    @Test
+    void aStopSignalInTheMiddleLeavesNoTemporaryFile() throws Exception {
+        Path target = Files.writeString(dir.resolve("out.xyz"), "earlier");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), HalfWritten.class.getName(), target.toString())
+                .redirectErrorStream(true).start();
+        try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            assertEquals("writing", out.readLine());
+            assertEquals(1, leftovers().size(), "the temporary file exists while writing");
+            p.destroy(); // SIGTERM: the JVM runs its shutdown hooks, as on Ctrl-C
+            assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+        } finally {
+            p.destroyForcibly();
+        }
+        assertEquals(List.of(), leftovers());
+        assertEquals("earlier", Files.readString(target), "the target is untouched");
+    }
+
+    @Test
+    void aDeviceOrPipeIsNeverReplacedAndPermissionsAreKept() throws Exception {
+        Path fifo = dir.resolve("fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        IOException e = assertThrows(IOException.class, () -> SafeOutput.create(fifo));
+        assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+        assertTrue(Files.exists(fifo) && !Files.isRegularFile(fifo));
+
+        Path priv = Files.writeString(dir.resolve("private.txt"), "old");
+        var perms = java.nio.file.attribute.PosixFilePermissions.fromString("rw-------");
+        Files.setPosixFilePermissions(priv, perms);
+        try (SafeOutput o = SafeOutput.create(priv)) {
+            write(o, "new");
+            o.commit();
+        }
+        assertEquals("new", Files.readString(priv));
+        assertEquals(perms, Files.getPosixFilePermissions(priv));
+        assertEquals(List.of(), leftovers());
+    }
 }
