@@ -54,14 +54,19 @@ public final class BenchCommand implements Callable<Integer> {
                     + " model and structure, and print both latencies and their ratio")
     boolean jax;
 
+    /** Longest --time and --warmup: a day (a benchmark, not a soak). */
+    static final double MAX_SECONDS = 86400;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        if (!(warmup >= 0) || !(time > 0)) {
-            throw new IllegalArgumentException("--warmup must be >= 0 and --time > 0");
+        if (!(warmup >= 0 && warmup <= MAX_SECONDS) || !(time > 0 && time <= MAX_SECONDS)) {
+            // also NaN and infinity; beyond a day the nanosecond clock arithmetic would not honour it
+            throw new OptionException("--warmup must be from 0 and --time above 0, both at most " + (long) MAX_SECONDS
+                    + " s (one day), got --warmup " + warmup + " --time " + time);
         }
         if (jax) {
             venvPython(); // fail before the e3j run when the venv is missing

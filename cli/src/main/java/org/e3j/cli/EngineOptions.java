@@ -38,10 +38,10 @@ public final class EngineOptions {
 
     private ForceField open(boolean single) {
         if (threads < 1 || threads > 1024) {
-            throw new IllegalArgumentException("--threads must be between 1 and 1024, got " + threads);
+            throw new OptionException("--threads must be between 1 and 1024, got " + threads);
         }
         if (!engine.equals("fast") && !engine.equals("reference")) {
-            throw new IllegalArgumentException("--engine must be fast or reference, got " + engine);
+            throw new OptionException("--engine must be fast or reference, got " + engine);
         }
         Path path = modelPath();
         try {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.e3j.engine.E3jException;
 import org.e3j.graph.io.ExtXyzReader;
 import org.e3j.graph.io.ExtXyzWriter;
 import org.e3j.graph.io.Frame;
@@ -63,12 +64,19 @@ public final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** The next frame; a malformed one is an error naming the file (the reader's message has the line). */
+    private Frame nextFrame(ExtXyzReader reader) {
+        try {
+            return reader.readFrame();
+        } catch (UncheckedIOException | E3jException e) {
+            throw InputFiles.whileReading(Structures.ROLE, input, e);
+        }
+    }
+
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        if (!Files.isRegularFile(input)) {
-            throw new IOException(input + ": no such file");
-        }
+        InputFiles.requireReadable(Structures.ROLE, input);
         Path model = engine.modelPath();
         int frames = 0;
         ForceResult result = new ForceResult();
@@ -78,13 +86,17 @@ public final class EvalCommand implements Callable<Integer> {
                 ExtXyzReader reader = ExtXyzReader.open(input)) {
             ExtXyzWriter writer = new ExtXyzWriter(new OutputStreamWriter(file.stream(), StandardCharsets.UTF_8));
             Frame frame;
-            while ((frame = reader.readFrame()) != null) {
-                AtomsSystem system = AtomsSystem.of(frame);
+            while ((frame = nextFrame(reader)) != null) {
+                AtomsSystem system;
                 try {
+                    system = AtomsSystem.of(frame);
                     ff.compute(system, ForceResult.ALL, result);
                 } catch (MdException e) { // the force field refused its own result (non-finite): name the frame
                     throw new MdException(input + " frame " + frames + ": " + e.getMessage() + "; nothing written to "
                             + output, e);
+                } catch (E3jException | IllegalArgumentException e) { // a species the model lacks, a cell refused
+                    throw new InputFiles.InputFileException(Structures.ROLE + " " + input + " frame " + frames + ": "
+                            + e.getMessage() + "; nothing written to " + output, e);
                 }
                 FiniteResults.require(result, system.numAtoms(), input + " frame " + frames,
                         "nothing written to " + output);
@@ -96,6 +108,10 @@ public final class EvalCommand implements Callable<Integer> {
                 }
                 frames++;
                 out.printf("frame %d: %d atoms, energy %.8f eV%n", frames - 1, system.numAtoms(), result.energy());
+            }
+            if (frames == 0) {
+                throw new InputFiles.InputFileException(Structures.ROLE + " " + input
+                        + ": no frames (empty file?); nothing written to " + output, null);
             }
             try {
                 writer.flush();

@@ -72,7 +72,7 @@ public final class IpiCommand implements Callable<Integer> {
     /** A timeout option as a Duration, or a one-line error naming the option. */
     static Duration seconds(String option, double value) {
         if (!(value >= MIN_SECONDS && value <= MAX_SECONDS)) { // also refuses NaN
-            throw new IllegalArgumentException(option + " must be a number of seconds from " + MIN_SECONDS_TEXT
+            throw new OptionException(option + " must be a number of seconds from " + MIN_SECONDS_TEXT
                     + " to " + MAX_SECONDS_TEXT + " (one week), got " + value);
         }
         return Duration.ofNanos(Math.round(value * 1e9));

@@ -73,7 +73,7 @@ public final class LammpsCommand implements Callable<Integer> {
         for (int i = 0; i < numbers.length; i++) {
             String el = elements.get(i).strip();
             if (!Elements.isSymbol(el)) {
-                throw new IllegalArgumentException("--elements: '" + el + "' (type " + (i + 1)
+                throw new OptionException("--elements: '" + el + "' (type " + (i + 1)
                         + ") is not an element symbol");
             }
             numbers[i] = Elements.number(el);

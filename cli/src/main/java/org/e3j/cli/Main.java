@@ -24,6 +24,8 @@ public final class Main implements Runnable {
 
     /** Exit status for bad input (files, structures, models); picocli uses 2 for usage errors. */
     public static final int EXIT_INPUT_ERROR = 1;
+    /** Exit status for usage errors: an unknown option, a value an option cannot take (picocli's code too). */
+    public static final int EXIT_USAGE = 2;
     /** Exit status for an unexpected error (a bug): the message and a stack trace. */
     public static final int EXIT_INTERNAL_ERROR = 3;
     /** Exit status when the Java heap is exhausted (the message says how to raise it). */
@@ -92,6 +94,13 @@ public final class Main implements Runnable {
         // --version on every subcommand, with the same text as `e3j --version`.
         useVersionEverywhere(cl, new Version());
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> report(ex, commandLine.getErr()));
+        // a parse error is one line too, with where to look, not the whole usage text
+        cl.setParameterExceptionHandler((ex, args1) -> {
+            CommandLine c = ex.getCommandLine();
+            String name = c.getCommandSpec().qualifiedName(" ");
+            c.getErr().println("e3j: " + ex.getMessage() + " (`" + name + " --help` lists the options)");
+            return EXIT_USAGE;
+        });
         try {
             return cl.execute(args);
         } catch (OutOfMemoryError e) {
@@ -121,6 +130,10 @@ public final class Main implements Runnable {
         if (t instanceof IOException io) {
             err.println("e3j: " + InputFiles.describe(io));
             return EXIT_INPUT_ERROR;
+        }
+        if (t instanceof OptionException) {
+            err.println("e3j: " + t.getMessage());
+            return EXIT_USAGE;
         }
         if (t instanceof E3jException || t instanceof IllegalArgumentException) {
             err.println("e3j: " + t.getMessage());

@@ -94,10 +94,20 @@ public final class MdCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         if (steps < 0 || timestep <= 0 || !(temperature >= 0) || every < 1) {
-            throw new IllegalArgumentException("--steps must be >= 0, --timestep > 0, --temperature >= 0, --every >= 1");
+            throw new OptionException("--steps must be >= 0, --timestep > 0, --temperature >= 0, --every >= 1");
+        }
+        if (!ensemble.equals("nve") && !ensemble.equals("nvt")) {
+            throw new OptionException("--ensemble must be nve or nvt, got " + ensemble);
+        }
+        var given = spec.commandLine().getParseResult();
+        if (ensemble.equals("nve") && given.hasMatchedOption("--friction")) {
+            throw new OptionException("--friction is the Langevin thermostat's (--ensemble nvt); NVE has none");
+        }
+        if (!(friction >= 0 && Double.isFinite(friction))) {
+            throw new OptionException("--friction must be a finite number >= 0 (1/fs), got " + friction);
         }
         if (resume && (structure != null || force || newVelocities)) {
-            throw new IllegalArgumentException("--resume continues from the trajectory's last frame, velocities included: "
+            throw new OptionException("--resume continues from the trajectory's last frame, velocities included: "
                     + "it cannot be combined with -s, --force or --new-velocities");
         }
         Path plot = plotBeside(output);
@@ -106,6 +116,13 @@ public final class MdCommand implements Callable<Integer> {
             SafeOutput.Input.of("the model", model)};
         if (Files.isDirectory(output)) {
             throw new IOException(output + ": is a directory; -o names the trajectory file");
+        }
+        if (Files.isSymbolicLink(output) && !Files.exists(output)) {
+            throw new IOException(output + ": is a symbolic link to " + Files.readSymbolicLink(output)
+                    + ", which does not exist; -o names the trajectory file itself");
+        }
+        if (Files.exists(output) && !Files.isRegularFile(output)) {
+            throw new IOException(output + ": is not a regular file (a device, pipe or socket); -o names the trajectory file");
         }
         if (!resume && Files.exists(output)) {
             if (!force) {
@@ -122,6 +139,12 @@ public final class MdCommand implements Callable<Integer> {
         TrajectoryResume from = resume ? TrajectoryResume.read(output) : null;
         AtomsSystem system;
         String velocitiesFrom;
+        boolean temperatureGiven = given.hasMatchedOption("--temperature");
+        if (from != null && ensemble.equals("nve") && temperatureGiven) {
+            throw new OptionException("--temperature: a resumed NVE run keeps the trajectory's velocities; "
+                    + "the temperature is the thermostat's (--ensemble nvt)");
+        }
+        boolean drawn = false;
         if (from != null) {
             system = from.system();
             velocitiesFrom = "continued from step " + from.step() + " of " + output + " (" + from.frames() + " frames)";
@@ -131,8 +154,13 @@ public final class MdCommand implements Callable<Integer> {
             boolean carriesVelocities = start != null
                     && (start.arrays().containsKey("momenta") || start.arrays().containsKey("velocities"));
             if (carriesVelocities && !newVelocities) {
+                if (ensemble.equals("nve") && temperatureGiven) {
+                    throw new OptionException("--temperature: " + structure + " carries momenta, which are the initial "
+                            + "velocities; add --new-velocities to draw them at " + temperature + " K instead");
+                }
                 velocitiesFrom = "initial velocities from the momenta of " + structure;
             } else {
+                drawn = true;
                 // A perfect crystal starts at its potential minimum: in NVE half of the kinetic energy flows
                 // into the potential (equipartition), so the built-in crystal starts at 2T to settle near T.
                 boolean perfectLattice = structure == null && ensemble.equals("nve");
@@ -147,7 +175,7 @@ public final class MdCommand implements Callable<Integer> {
         Integrator integrator = switch (ensemble) {
             case "nve" -> new VelocityVerlet(timestep);
             case "nvt" -> new LangevinBaoab(timestep, temperature, friction, noiseSeed);
-            default -> throw new IllegalArgumentException("--ensemble must be nve or nvt, got " + ensemble);
+            default -> throw new OptionException("--ensemble must be nve or nvt, got " + ensemble);
         };
         int n = system.numAtoms();
         TrajectoryWriter.Options frames = new TrajectoryWriter.Options(true, false); // momenta: --resume needs them
@@ -159,21 +187,30 @@ public final class MdCommand implements Callable<Integer> {
             }
             Progress progress = new Progress(out, startStep, steps, quiet);
             // A continued run's first state is the trajectory's last frame already.
-            run.observeWithStress(every, r -> {
+            MdRun.Observer toTrajectory = r -> {
                 if (from == null || r.step() != startStep) {
                     traj.observe(r);
                 }
-            });
+            };
+            run.observeWithStress(every, toTrajectory);
             EnergySeries.Recorder energies = new EnergySeries.Recorder();
             run.observe(every, energies);
             long liveEvery = Math.max(1, Math.min(every, Math.max(1, steps / 100)));
             run.observe((int) liveEvery, progress::update);
-            out.printf("e3j md: %d atoms, %s, %s, dt = %s fs, %d steps, T0 = %s K, model %s (%s engine, %d thread%s)%n",
-                    n, ensemble.toUpperCase(), integrator, timestep, steps, temperature, model, engine.engine,
+            String temperatureText = ensemble.equals("nvt") ? "T = " + temperature + " K (thermostat)"
+                    : drawn ? "T0 = " + temperature + " K"
+                    : String.format(java.util.Locale.ROOT, "T0 = %.1f K (from the velocities)", Thermo.temperature(system));
+            out.printf("e3j md: %d atoms, %s, %s, dt = %s fs, %d steps, %s, model %s (%s engine, %d thread%s)%n",
+                    n, ensemble.toUpperCase(), integrator, timestep, steps, temperatureText, model, engine.engine,
                     engine.threads, engine.threads == 1 ? "" : "s");
             out.printf("%s%n", velocitiesFrom);
             long t0 = System.nanoTime();
             run.run(steps);
+            if (run.step() % every != 0) {
+                // the trajectory ends where the run ended (--resume continues from its last frame)
+                run.observeNow(toTrajectory, true);
+                run.observeNow(energies, false);
+            }
             double seconds = (System.nanoTime() - t0) / 1e9;
             progress.finish(run);
             double stepsPerSecond = steps / Math.max(seconds, 1e-9);
@@ -196,7 +233,7 @@ public final class MdCommand implements Callable<Integer> {
         String name = trajectory.getFileName() == null ? "" : trajectory.getFileName().toString();
         String lower = name.toLowerCase(java.util.Locale.ROOT);
         if (lower.endsWith(".png") || lower.endsWith(".svg")) {
-            throw new IllegalArgumentException("-o " + trajectory + ": the trajectory is extended XYZ, not a picture; "
+            throw new OptionException("-o " + trajectory + ": the trajectory is extended XYZ, not a picture; "
                     + "name it .xyz (its energy plot is written beside it, with .png)");
         }
         return Figures.sibling(trajectory, ".png");

@@ -83,7 +83,7 @@ public final class VizCommand implements Callable<Integer> {
         String name;
         if (structure == null) {
             if (cutoff != null) {
-                throw new IllegalArgumentException("--cutoff applies to --structure; the seed example has fixed edges");
+                throw new OptionException("--cutoff applies to --structure; the seed example has fixed edges");
             }
             numbers = SeedExample.NUMBERS;
             positions = SeedExample.POSITIONS;
@@ -92,7 +92,7 @@ public final class VizCommand implements Callable<Integer> {
         } else {
             List<Frame> frames = ExtXyz.read(InputFiles.requireReadable(Structures.ROLE, structure));
             if (frames.isEmpty()) {
-                throw new IllegalArgumentException(structure + ": no frames");
+                throw new InputFiles.InputFileException(Structures.ROLE + " " + structure + ": no frames (empty file?)", null);
             }
             Structure s = frames.get(0).structure();
             numbers = s.numbers();

@@ -158,11 +158,11 @@ class CliProcessTest {
 
         Run badEnsemble = e3j("md", "--model", MODEL.toString(), "-s", crystal.toString(), "--ensemble", "npt",
                 "--steps", "1");
-        assertEquals(1, badEnsemble.status());
+        assertEquals(2, badEnsemble.status()); // a value the option cannot take: a usage error
         assertTrue(badEnsemble.err().contains("--ensemble"), badEnsemble.err());
 
         Run badSteps = e3j("md", "--steps", "-3", "--model", MODEL.toString(), "-s", crystal.toString());
-        assertEquals(1, badSteps.status());
+        assertEquals(2, badSteps.status());
 
         Path garbage = dir.resolve("garbage.safetensors");
         Files.write(garbage, "not a model".getBytes(StandardCharsets.UTF_8));

@@ -46,7 +46,7 @@ class IpiCommandTest {
         for (String option : new String[] {"--timeout", "--connect-timeout"}) {
             for (String bad : new String[] {"0", "0.0005", "NaN", "Infinity", "1e300", "-1", "604801"}) {
                 Result r = run("ipi", "--unix", "e3jtimeout" + ProcessHandle.current().pid(), "-s", t, option, bad);
-                assertEquals(Main.EXIT_INPUT_ERROR, r.status(), option + " " + bad + ": " + r.err());
+                assertEquals(Main.EXIT_USAGE, r.status(), option + " " + bad + ": " + r.err());
                 assertTrue(r.err().startsWith("e3j: " + option + " must be a number of seconds from 0.001 to 604800"),
                         option + " " + bad + ": " + r.err());
                 assertEquals(1, r.err().strip().lines().count(), r.err());

@@ -151,7 +151,7 @@ class LammpsCommandTest {
         Path in = dir.resolve("in.lmp");
         Files.writeString(in, SCRIPT.formatted(""));
         Run badElement = e3j("lammps", in.toString(), "--elements", "Qq");
-        assertEquals(1, badElement.status(), badElement.err());
+        assertEquals(2, badElement.status(), badElement.err()); // an option's value: a usage error
         assertTrue(badElement.err().contains("--elements: 'Qq'"), badElement.err());
         // A LAMMPS error: Debian's LAMMPS ends the process itself, with its message and a failure status.
         Files.writeString(in, "units metal\nfix e3j all external pf/callback 1 1\n");

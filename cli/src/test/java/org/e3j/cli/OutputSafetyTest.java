@@ -89,7 +89,12 @@ class OutputSafetyTest {
     }
 
     private static void oneLine(Run r, String contains) {
-        assertEquals(1, r.status(), r.out() + r.err());
+        oneLine(r, Main.EXIT_INPUT_ERROR, contains);
+    }
+
+    /** One line on stderr containing {@code contains}, and exit status {@code status}. */
+    private static void oneLine(Run r, int status, String contains) {
+        assertEquals(status, r.status(), r.out() + r.err());
         assertTrue(r.err().startsWith("e3j: ") && r.err().contains(contains), r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
     }
@@ -239,7 +244,7 @@ class OutputSafetyTest {
             Path png = dir.resolve(name);
             Run r = e3j("md", "-m", MODEL.toString(), "-s", crystal.toString(), "--steps", "2", "-o", png.toString(),
                     "--quiet");
-            oneLine(r, "name it .xyz");
+            oneLine(r, Main.EXIT_USAGE, "name it .xyz");
             assertFalse(Files.exists(png));
         }
         // the plot beside a trajectory must not replace an input either
@@ -295,7 +300,7 @@ class OutputSafetyTest {
             assertArrayEquals(AtomsSystem.of(a.get(k)).velocities(), AtomsSystem.of(b.get(k)).velocities(), 1e-9);
         }
         oneLine(md(dir.resolve("none.xyz"), 4, "--resume"), "no such trajectory to --resume");
-        oneLine(md(parts, 4, "--resume", "-s", crystal.toString()), "--resume");
+        oneLine(md(parts, 4, "--resume", "-s", crystal.toString()), Main.EXIT_USAGE, "--resume");
     }
 
     @Test
@@ -317,5 +322,81 @@ class OutputSafetyTest {
         assertEquals(0, drawn.status(), drawn.err());
         assertFalse(java.util.Arrays.equals(last.arrays().get("momenta").doubles(),
                 ExtXyz.read(fresh).get(0).arrays().get("momenta").doubles()));
+    }
+
+    // ---- session 9: hostile-input probe findings ----
+
+    @Test
+    void evalRefusesToReplaceADeviceOrAPipe() throws Exception {
+        Path fifo = dir.resolve("pipe.xyz");
+        Process mk = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        assertEquals(0, mk.waitFor());
+        oneLine(e3j("eval", crystal.toString(), "-o", fifo.toString(), "-m", MODEL.toString()), "not a regular file");
+        assertTrue(Files.exists(fifo) && !Files.isRegularFile(fifo), "the pipe is still a pipe");
+        assertEquals(List.of(), temporaries());
+        oneLine(e3j("eval", crystal.toString(), "-o", "", "-m", MODEL.toString()), "output file name is empty");
+    }
+
+    @Test
+    void evalKeepsAReplacedFilesPermissionsAndFollowsADanglingLink() throws Exception {
+        Path priv = Files.writeString(dir.resolve("private.xyz"), "old\n");
+        var owner = java.nio.file.attribute.PosixFilePermissions.fromString("rw-------");
+        Files.setPosixFilePermissions(priv, owner);
+        Run r = e3j("eval", crystal.toString(), "-o", priv.toString(), "-m", MODEL.toString());
+        assertEquals(0, r.status(), r.err());
+        assertEquals(owner, Files.getPosixFilePermissions(priv), "a private file stays private");
+        assertTrue(Files.readString(priv).contains("energy="));
+
+        Path link = Files.createSymbolicLink(dir.resolve("link.xyz"), Path.of("target.xyz")); // dangling
+        r = e3j("eval", crystal.toString(), "-o", link.toString(), "-m", MODEL.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(Files.isSymbolicLink(link), "the link stays");
+        assertTrue(Files.readString(dir.resolve("target.xyz")).contains("energy="), "the file appears where it points");
+        assertEquals(List.of(), temporaries());
+    }
+
+    @Test
+    void evalRefusesAnEmptyInputAndNamesTheFileOfABadFrame() throws Exception {
+        Path empty = Files.writeString(dir.resolve("empty.xyz"), "");
+        Path out = dir.resolve("out.xyz");
+        oneLine(e3j("eval", empty.toString(), "-o", out.toString(), "-m", MODEL.toString()), "empty.xyz: no frames");
+        assertFalse(Files.exists(out));
+        Path gold = Files.writeString(dir.resolve("gold.xyz"), "1\nLattice=\"5 0 0 0 5 0 0 0 5\" pbc=\"T T T\"\nAu 0 0 0\n");
+        oneLine(e3j("eval", gold.toString(), "-o", out.toString(), "-m", MODEL.toString()), "structure file "
+                + gold + " frame 0: ");
+        assertFalse(Files.exists(out));
+        Path folder = Files.createDirectory(dir.resolve("folder.xyz"));
+        oneLine(e3j("eval", folder.toString(), "-o", out.toString(), "-m", MODEL.toString()), "is a directory");
+    }
+
+    @Test
+    void mdEndsItsTrajectoryOnTheLastStepAndResumesFromThere() throws Exception {
+        Path traj = dir.resolve("run.xyz");
+        Run first = md(traj, 6, "-s", crystal.toString()); // --every 4: frames 0, 4 and the last step, 6
+        assertEquals(0, first.status(), first.err());
+        assertEquals(List.of("0", "4", "6"), steps(traj));
+        Run more = md(traj, 3, "--resume");
+        assertEquals(0, more.status(), more.err());
+        assertEquals(List.of("0", "4", "6", "8", "9"), steps(traj));
+    }
+
+    private static List<String> steps(Path traj) throws IOException {
+        return ExtXyz.read(traj).stream().map(f -> String.valueOf(f.info().get("step"))).toList();
+    }
+
+    @Test
+    void optionsThatWouldBeIgnoredAreRefusedAsUsageErrors() throws Exception {
+        Path traj = dir.resolve("t.xyz");
+        oneLine(md(traj, 2, "-s", crystal.toString(), "--friction", "0.5"), Main.EXIT_USAGE, "--friction");
+        Path withMomenta = dir.resolve("m.xyz");
+        assertEquals(0, md(withMomenta, 2, "-s", crystal.toString()).status());
+        oneLine(md(traj, 2, "-s", withMomenta.toString(), "-T", "900"), Main.EXIT_USAGE, "--new-velocities");
+        oneLine(md(withMomenta, 2, "--resume", "-T", "900"), Main.EXIT_USAGE, "--temperature");
+        assertFalse(Files.exists(traj));
+        oneLine(e3j("bench", "-s", crystal.toString(), "-m", MODEL.toString(), "--time", "1e10"), Main.EXIT_USAGE,
+                "--time");
+        oneLine(e3j("bench", "-s", crystal.toString(), "-m", MODEL.toString(), "--warmup", "Infinity"), Main.EXIT_USAGE,
+                "--warmup");
+        oneLine(e3j("md", "--steps", "abc"), Main.EXIT_USAGE, "e3j md --help");
     }
 }

@@ -159,6 +159,29 @@ public final class MdRun {
         }
     }
 
+    /**
+     * Calls {@code o} now, on the current state, with the stress evaluated if {@code stress} and the
+     * last step did not (one more force call at the same positions: the engine is deterministic, so
+     * energy and forces are unchanged). For the last step of a run that is not a multiple of an
+     * observer's interval: a trajectory must end where the run ended.
+     */
+    public void observeNow(Observer o, boolean stress) {
+        if (!initialized) {
+            throw new IllegalStateException("observeNow needs a started run");
+        }
+        if (stress && !result.has(ForceResult.STRESS)) {
+            int base = result.requested();
+            try {
+                ff.compute(system, base | ForceResult.STRESS, result);
+            } catch (StructureException e) {
+                throw new MdException("MD stopped at step " + step + " (t = " + timeFs() + " fs): " + e.getMessage(),
+                        step, system.firstNonFinite(), e);
+            }
+            result.request(base);
+        }
+        o.observe(this);
+    }
+
     private void wrap(Runnable r) {
         try {
             r.run();

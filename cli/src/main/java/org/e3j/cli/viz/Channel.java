@@ -1,5 +1,6 @@
 package org.e3j.cli.viz;
 
+import org.e3j.cli.OptionException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -78,12 +79,12 @@ public record Channel(Irrep irrep, int copy, int column) {
                 try {
                     ir = Irrep.parse(irText);
                 } catch (RuntimeException e) {
-                    throw new IllegalArgumentException("--channel " + s + ": '" + irText + "' is not an irrep (write e.g. "
+                    throw new OptionException("--channel " + s + ": '" + irText + "' is not an irrep (write e.g. "
                             + "0e:0, 1o:2, 2e:0-3)");
                 }
                 List<Channel> have = all.get(ir);
                 if (have == null || have.isEmpty()) {
-                    throw new IllegalArgumentException("--channel " + s + ": channel does not exist, " + tensor
+                    throw new OptionException("--channel " + s + ": channel does not exist, " + tensor
                             + " has no " + ir + " (irreps " + irreps + "; channels " + available(all) + ")");
                 }
                 int lo;
@@ -99,11 +100,11 @@ public record Channel(Irrep irrep, int copy, int column) {
                         hi = dash < 0 ? lo : Integer.parseInt(range.substring(dash + 1).strip());
                     }
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("--channel " + s + ": the copy must be a number or a range "
+                    throw new OptionException("--channel " + s + ": the copy must be a number or a range "
                             + "(e.g. 1o:2 or 1o:0-3)");
                 }
                 if (lo < 0 || hi < lo || hi >= have.size()) {
-                    throw new IllegalArgumentException("--channel " + s + ": channel does not exist, " + tensor + " has "
+                    throw new OptionException("--channel " + s + ": channel does not exist, " + tensor + " has "
                             + have.size() + " cop" + (have.size() == 1 ? "y" : "ies") + " of " + ir + " (" + ir + ":0"
                             + (have.size() > 1 ? "-" + (have.size() - 1) : "") + ")");
                 }
@@ -113,7 +114,7 @@ public record Channel(Irrep irrep, int copy, int column) {
             }
         }
         if (out.isEmpty()) {
-            throw new IllegalArgumentException("--channel selects nothing (write e.g. 0e:0,1o:0)");
+            throw new OptionException("--channel selects nothing (write e.g. 0e:0,1o:0)");
         }
         return List.copyOf(out);
     }

@@ -1,5 +1,6 @@
 package org.e3j.cli.viz;
 
+import org.e3j.cli.OptionException;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
@@ -44,7 +45,7 @@ public final class FeaturePlot {
         Figures.headless();
         Figures.checkSize(width, height);
         if (s.vectors.size() > ARROW_COLOURS.length) {
-            throw new IllegalArgumentException("--channel selects " + s.vectors.size() + " vector channels; at most "
+            throw new OptionException("--channel selects " + s.vectors.size() + " vector channels; at most "
                     + ARROW_COLOURS.length + " sets of arrows can be told apart in one picture");
         }
         Scales sc = new Scales(s);

@@ -1,5 +1,6 @@
 package org.e3j.cli.viz;
 
+import org.e3j.cli.OptionException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +44,7 @@ public final class FeatureScene {
 
         static Edges radius(double cutoff) {
             if (!(cutoff > 0) || !Double.isFinite(cutoff)) {
-                throw new IllegalArgumentException("--cutoff must be a positive distance in A, got " + cutoff);
+                throw new OptionException("--cutoff must be a positive distance in A, got " + cutoff);
             }
             return new Edges() {
                 @Override
@@ -143,7 +144,7 @@ public final class FeatureScene {
                 : Channel.parse(channelSpecs, f0.irreps(), tensor);
         long nScalars = channels.stream().filter(ch -> ch.l() == 0).count();
         if (nScalars > 2) {
-            throw new IllegalArgumentException("--channel selects " + nScalars + " scalar channels; at most 2 can be "
+            throw new OptionException("--channel selects " + nScalars + " scalar channels; at most 2 can be "
                     + "drawn (the first as colour, the second as size)");
         }
         int[][] e0 = edges.build(positions);
@@ -170,7 +171,7 @@ public final class FeatureScene {
                     names.add(e.getKey());
                 }
             }
-            throw new IllegalArgumentException("--features " + tensor + ": " + (a == null ? "the model computes no "
+            throw new OptionException("--features " + tensor + ": " + (a == null ? "the model computes no "
                     + "tensor of that name" : "not a per-atom tensor") + "; per-atom tensors: " + String.join(", ", names));
         }
         return a;

@@ -1,5 +1,6 @@
 package org.e3j.cli.viz;
 
+import org.e3j.cli.OptionException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -29,7 +30,7 @@ public final class Figures {
             if (name.endsWith(".svg")) {
                 return SVG;
             }
-            throw new IllegalArgumentException("cannot tell the image format of " + path
+            throw new OptionException("cannot tell the image format of " + path
                     + ": the file name must end in .png or .svg");
         }
     }
@@ -44,7 +45,7 @@ public final class Figures {
     /** Checks a requested image size, with a message naming the options. */
     public static void checkSize(int width, int height) {
         if (width < MIN_SIZE || height < MIN_SIZE || width > MAX_SIZE || height > MAX_SIZE) {
-            throw new IllegalArgumentException("image size " + width + "x" + height + " is out of range: --width and "
+            throw new OptionException("image size " + width + "x" + height + " is out of range: --width and "
                     + "--height must be between " + MIN_SIZE + " and " + MAX_SIZE + " pixels");
         }
     }
