@@ -89,7 +89,13 @@ public final class IpiCommand implements Callable<Integer> {
         Duration stall = idle.compareTo(Duration.ofSeconds(STALL_SECONDS)) < 0 ? idle
                 : Duration.ofSeconds(STALL_SECONDS);
         AtomsSystem template = Structures.firstFrame(structure);
-        IpiAddress addr = address.unix != null ? IpiAddress.unix(address.unix) : IpiAddress.parse(address.tcp);
+        IpiAddress addr;
+        try {
+            addr = address.unix != null ? IpiAddress.unix(address.unix) : IpiAddress.parse(address.tcp);
+        } catch (IllegalArgumentException e) {
+            throw new OptionException((address.unix != null ? "--unix '" + address.unix : "--tcp '" + address.tcp)
+                    + "': " + e.getMessage());
+        }
         IpiDriver.Options options = IpiDriver.Options.DEFAULT.withTimeouts(connect, stall, idle);
         try (ForceField ff = engine.open(); IpiDriver driver = IpiDriver.connect(addr, options)) {
             out.printf("e3j ipi: connected to %s, %d atoms, model %s%n", addr, template.numAtoms(), engine.modelPath());

@@ -61,4 +61,20 @@ class IpiCommandTest {
         assertEquals(Main.EXIT_INPUT_ERROR, r.status(), r.err());
         assertTrue(r.err().contains("gave up after 300 ms"), r.err());
     }
+
+    @Test
+    void badAddressesAreUsageErrorsAndAnUnknownHostIsNamed() throws Exception {
+        String t = template().toString();
+        for (String[] bad : new String[][] {{"--tcp", "localhost:99999"}, {"--tcp", "localhost:abc"},
+                {"--tcp", ":31415"}, {"--unix", "a/b"}, {"--unix", ""}}) {
+            Result r = run("ipi", bad[0], bad[1], "-s", t, "--connect-timeout", "0.3");
+            assertEquals(Main.EXIT_USAGE, r.status(), String.join(" ", bad) + ": " + r.err());
+            assertTrue(r.err().startsWith("e3j: " + bad[0] + " '"), r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+        }
+        // it used to print "e3j: null"
+        Result r = run("ipi", "--tcp", "no-such-host.invalid:31415", "-s", t, "--connect-timeout", "0.3");
+        assertEquals(Main.EXIT_INPUT_ERROR, r.status(), r.err());
+        assertTrue(r.err().contains("'no-such-host.invalid' does not resolve"), r.err());
+    }
 }

@@ -45,8 +45,7 @@ public final class PlanWorkspace implements AutoCloseable {
     public PlanWorkspace(GraphPlan plan, int threads) {
         this.plan = plan;
         this.b = new PlanBuffers(plan.types.length);
-        this.pool = new WorkerPool(threads);
-        this.scratch = new float[threads][plan.scratchFloats];
+        this.scratch = new float[WorkerPool.requireThreads(threads)][plan.scratchFloats];
         this.b.positionsSlot = plan.positions;
         this.b.shiftsSlot = plan.shifts;
         this.phases = new Step.Domain[plan.reverse.length][];
@@ -67,6 +66,8 @@ public final class PlanWorkspace implements AutoCloseable {
                 zToSpecies[species[s]] = s;
             }
         }
+        // the worker threads start last: a constructor that fails leaves none running
+        this.pool = new WorkerPool(threads);
     }
 
     public GraphPlan plan() {

@@ -1,12 +1,12 @@
 package org.e3j.cli.viz;
 
-import org.e3j.cli.OptionException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.e3j.cli.OptionException;
 import org.e3j.engine.irreps.Irrep;
 import org.e3j.engine.irreps.Irreps;
 import org.e3j.engine.irreps.MulIrrep;

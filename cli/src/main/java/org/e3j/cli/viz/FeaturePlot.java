@@ -1,6 +1,5 @@
 package org.e3j.cli.viz;
 
-import org.e3j.cli.OptionException;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
@@ -13,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.e3j.cli.OptionException;
 import org.e3j.graph.Elements;
 import org.e3j.graph.io.SafeOutput;
 import org.knowm.xchart.AnnotationText;

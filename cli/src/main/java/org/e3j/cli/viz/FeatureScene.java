@@ -1,9 +1,9 @@
 package org.e3j.cli.viz;
 
-import org.e3j.cli.OptionException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.e3j.cli.OptionException;
 import org.e3j.engine.irreps.Irreps;
 import org.e3j.engine.irreps.IrrepsArray;
 import org.e3j.graph.NeighborList;

@@ -1,10 +1,10 @@
 package org.e3j.cli.viz;
 
-import org.e3j.cli.OptionException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.e3j.cli.OptionException;
 import org.e3j.graph.io.SafeOutput;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.VectorGraphicsEncoder;

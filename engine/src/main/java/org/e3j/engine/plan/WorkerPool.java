@@ -28,6 +28,9 @@ public final class WorkerPool implements AutoCloseable {
         void run(int worker, int workers);
     }
 
+    /** The most threads a pool takes (the command line's --threads has the same bound). */
+    public static final int MAX_THREADS = 1024;
+
     /** Spins before parking: short, because the machine may have no spare core. */
     private static final int SPIN = Integer.getInteger("e3j.pool.spin", 2000);
 
@@ -47,10 +50,17 @@ public final class WorkerPool implements AutoCloseable {
     private final AtomicInteger remaining = new AtomicInteger();
     private volatile Throwable failure;
 
-    public WorkerPool(int threads) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+    /** Refuses a thread count a pool does not take (before a caller sizes anything by it). */
+    public static int requireThreads(int threads) {
+        if (threads < 1 || threads > MAX_THREADS) {
+            // an absurd count would start that many native threads before failing
+            throw new IllegalArgumentException("threads must be between 1 and " + MAX_THREADS + ", got " + threads);
         }
+        return threads;
+    }
+
+    public WorkerPool(int threads) {
+        requireThreads(threads);
         this.threads = threads;
         this.workers = new Thread[threads - 1];
         this.claimed = new AtomicIntegerArray(threads);

@@ -27,13 +27,20 @@ public final class FastPotential implements AutoCloseable {
     private final double[] virial = new double[6];
     private final int[] oneGraph = new int[1];
     private final SingleCaller calls = new SingleCaller("FastPotential");
+    /** Whether a graph is staged (compute before setGraph is an error, not an energy of 0). */
+    private boolean staged;
 
     public FastPotential(FastModel model, int threads) {
         if (!model.isPotential()) {
             throw new E3jException("FastPotential needs a Potential model file, not " + model.config.architecture);
         }
         ws = new FastWorkspace(model, threads, 1, 1);
-        ws.enableForces();
+        try {
+            ws.enableForces();
+        } catch (RuntimeException | Error e) {
+            ws.close(); // stops its worker threads
+            throw e;
+        }
     }
 
     public static FastPotential load(Path modelFile, int threads) {
@@ -70,6 +77,7 @@ public final class FastPotential implements AutoCloseable {
         try {
             oneGraph[0] = n;
             ws.setInput(n, numbers, positions, e, senders, receivers, shifts, 1, oneGraph);
+            staged = true;
         } finally {
             calls.exit();
         }
@@ -86,6 +94,7 @@ public final class FastPotential implements AutoCloseable {
         try {
             oneGraph[0] = n;
             ws.setInput(n, numbers, positions, e, senders, receivers, cellShifts, cell, 1, oneGraph);
+            staged = true;
         } finally {
             calls.exit();
         }
@@ -119,6 +128,36 @@ public final class FastPotential implements AutoCloseable {
 
     private double computeStaged(double[] positions, double[] shifts, double[] cell, double[] forcesOut,
             double[] stressOut, double[] atomEnergiesOut) {
+        if (!staged) {
+            throw new IllegalStateException("no graph staged: call setGraph first");
+        }
+        // every argument is checked before the work and before anything staged changes
+        int n = ws.numNodes();
+        if (forcesOut != null && forcesOut.length < 3L * n || atomEnergiesOut != null && atomEnergiesOut.length < n
+                || stressOut != null && stressOut.length < 6) {
+            throw new E3jException("output arrays too short for " + n + " atoms: forces "
+                    + (forcesOut == null ? "none" : forcesOut.length) + " (need 3n), stress "
+                    + (stressOut == null ? "none" : stressOut.length) + " (need 6), atom energies "
+                    + (atomEnergiesOut == null ? "none" : atomEnergiesOut.length) + " (need n)");
+        }
+        double vol = Double.NaN;
+        if (stressOut != null && cell != null) {
+            FastWorkspace.requireFinite(cell, 9, "the cell");
+            if (cell.length != 9) {
+                throw new E3jException("the cell: " + cell.length + " values, need 9 (rows are lattice vectors)");
+            }
+            vol = Math.abs(cell[0] * (cell[4] * cell[8] - cell[5] * cell[7])
+                    - cell[1] * (cell[3] * cell[8] - cell[5] * cell[6]) + cell[2] * (cell[3] * cell[7] - cell[4] * cell[6]));
+            if (!(vol > 0) || !Double.isFinite(vol)) {
+                throw new E3jException("the cell's volume is " + vol + " A^3: no stress for it");
+            }
+        }
+        if (positions == null) {
+            throw new E3jException("positions: null");
+        }
+        if (shifts != null) {
+            FastWorkspace.requireFinite(shifts, 3 * ws.numStagedEdges(), "the shifts");
+        }
         ws.setPositions(positions);
         if (shifts != null) {
             ws.setShifts(shifts);
@@ -130,8 +169,6 @@ public final class FastPotential implements AutoCloseable {
         }
         if (stressOut != null && cell != null) {
             ws.virial(0, virial);
-            double vol = Math.abs(cell[0] * (cell[4] * cell[8] - cell[5] * cell[7])
-                    - cell[1] * (cell[3] * cell[8] - cell[5] * cell[6]) + cell[2] * (cell[3] * cell[7] - cell[4] * cell[6]));
             for (int c = 0; c < 6; c++) {
                 stressOut[c] = virial[c] / vol;
             }

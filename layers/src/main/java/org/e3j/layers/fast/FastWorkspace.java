@@ -113,8 +113,7 @@ public final class FastWorkspace implements AutoCloseable {
     public FastWorkspace(FastModel model, int threads, int maxNodes, int maxEdges) {
         this.model = model;
         this.kern = model.kernels;
-        this.threads = threads;
-        this.pool = new WorkerPool(threads);
+        this.threads = WorkerPool.requireThreads(threads);
         this.bounds = new int[threads + 1];
         this.nodeBounds = new int[threads + 1];
         tA = new float[threads][];
@@ -128,6 +127,8 @@ public final class FastWorkspace implements AutoCloseable {
         }
         allocate(Math.max(1, maxNodes), Math.max(1, maxEdges), 1);
         ensureTile(TILE_EDGES);
+        // the worker threads start last: a constructor that fails (out of memory) leaves none running
+        this.pool = new WorkerPool(threads);
     }
 
     /**
@@ -163,6 +164,11 @@ public final class FastWorkspace implements AutoCloseable {
 
     public int numEdges() {
         return e;
+    }
+
+    /** Edges as staged by the last {@code setInput} (the caller's edges: what {@link #setShifts} reads). */
+    public int numStagedEdges() {
+        return candE;
     }
 
     public int numGraphs() {
@@ -392,10 +398,14 @@ public final class FastWorkspace implements AutoCloseable {
      */
     public void setInput(int n, int[] numbers, double[] positions, int e, int[] senders, int[] receivers,
             int[] cellShifts, double[] cell, int g, int[] nNodes) {
+        if (cellShifts == null || cell == null) {
+            throw new E3jException("cell shifts and the cell are required (null given)");
+        }
         if (cellShifts.length < 3L * e || cell.length != 9) {
             throw new E3jException("inconsistent input sizes: " + e + " edges for cell shifts of length "
                     + cellShifts.length + " and a cell of " + cell.length + " values");
         }
+        requireFinite(cell, 9, "the cell");
         calls.enter();
         try {
             stage(n, numbers, positions, e, senders, receivers, null, cellShifts, cell, g, nNodes);
@@ -473,6 +483,9 @@ public final class FastWorkspace implements AutoCloseable {
 
     private void checkInput(int n, int[] numbers, double[] positions, int e, int[] senders, int[] receivers,
             double[] shifts, int g, int[] nNodes) {
+        if (numbers == null || positions == null || senders == null || receivers == null || nNodes == null) {
+            throw new E3jException("numbers, positions, senders, receivers and n_node are required (null given)");
+        }
         if (n < 0 || e < 0 || g < 0 || numbers.length < n || positions.length < 3L * n || senders.length < e
                 || receivers.length < e || (shifts != null && shifts.length < 3L * e) || nNodes.length < g) {
             throw new E3jException("inconsistent input sizes: " + n + " atoms, " + e + " edges, " + g
@@ -491,6 +504,9 @@ public final class FastWorkspace implements AutoCloseable {
             model.config.embeddingIndex(i, numbers[i]);
         }
         checkFinite(positions, n);
+        if (shifts != null) {
+            requireFinite(shifts, 3 * e, "the shifts");
+        }
         for (int k = 0; k < e; k++) {
             int r = receivers[k];
             int s = senders[k];
@@ -516,6 +532,10 @@ public final class FastWorkspace implements AutoCloseable {
     }
 
     private static void checkFinite(double[] positions, int n) {
+        if (positions == null || positions.length < 3L * n) {
+            throw new E3jException("positions: " + (positions == null ? "null" : positions.length + " values")
+                    + " for " + n + " atoms (3 per atom needed)");
+        }
         for (int i = 0; i < 3 * n; i++) {
             if (!Double.isFinite(positions[i])) {
                 throw new E3jException("atom " + i / 3 + ": coordinate " + "xyz".charAt(i % 3) + " is " + positions[i]);
@@ -533,7 +553,22 @@ public final class FastWorkspace implements AutoCloseable {
         }
     }
 
+    /** Every one of the first {@code count} values finite, else one message naming the first that is not. */
+    static void requireFinite(double[] values, int count, String what) {
+        if (values == null || values.length < count) {
+            throw new E3jException(what + ": " + (values == null ? "null" : values.length + " values") + ", need "
+                    + count);
+        }
+        for (int i = 0; i < count; i++) {
+            if (!Double.isFinite(values[i])) {
+                throw new E3jException(what + ": value " + i + " is " + values[i]);
+            }
+        }
+    }
+
     private void stageShifts(double[] shifts) {
+        // checked before anything changes: a refused array leaves the staged shifts intact
+        requireFinite(shifts, 3 * candE, "the shifts");
         for (int k = 0; k < candE; k++) {
             int o = perm[k];
             for (int c = 0; c < 3; c++) {

@@ -21,6 +21,9 @@ public record IpiAddress(Path unixPath, String host, int port) {
         if ((unixPath == null) == (host == null)) {
             throw new IllegalArgumentException("an i-PI address is either a UNIX socket path or a TCP host and port");
         }
+        if (host != null && host.isBlank()) {
+            throw new IllegalArgumentException("TCP host is empty (write host:port, e.g. localhost:31415)");
+        }
         if (host != null && (port < 0 || port > 65535)) {
             throw new IllegalArgumentException("TCP port must be 0..65535, got " + port);
         }
@@ -76,8 +79,16 @@ public record IpiAddress(Path unixPath, String host, int port) {
         return isUnix() ? StandardProtocolFamily.UNIX : null;
     }
 
+    /** The socket address; a host name that does not resolve is an {@link IpiException} naming it. */
     SocketAddress socketAddress() {
-        return isUnix() ? UnixDomainSocketAddress.of(unixPath) : new InetSocketAddress(host, port);
+        if (isUnix()) {
+            return UnixDomainSocketAddress.of(unixPath);
+        }
+        InetSocketAddress a = new InetSocketAddress(host, port);
+        if (a.isUnresolved()) {
+            throw new IpiException(IpiException.Reason.CONNECT, "TCP host '" + host + "' does not resolve to an address");
+        }
+        return a;
     }
 
     @Override

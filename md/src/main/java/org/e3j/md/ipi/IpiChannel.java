@@ -132,10 +132,22 @@ final class IpiChannel implements Closeable {
      * {@link Reason#MALFORMED}.
      */
     IpiMessage readHeader(Duration timeout) {
+        return readHeader(timeout, timeout);
+    }
+
+    /**
+     * As {@link #readHeader(Duration)}, waiting up to {@code idle} for the header's first byte (the
+     * peer may be busy between messages) and then up to {@code io} for the rest of it (a peer silent
+     * inside a message is stalled, however long the idle wait may be).
+     */
+    IpiMessage readHeader(Duration idle, Duration io) {
         header.clear();
-        if (!fill(header, deadline(timeout), timeout, "the next message header", true)) {
+        header.limit(1);
+        if (!fill(header, deadline(idle), idle, "the next message header", true)) {
             return null;
         }
+        header.limit(HEADER);
+        fill(header, deadline(io), io, "the next message header", false);
         header.flip();
         header.get(headerBytes);
         IpiMessage m = IpiMessage.match(headerBytes);

@@ -44,10 +44,13 @@ import org.e3j.md.ipi.IpiException.Reason;
  *
  * <h2>Robustness</h2>
  * Unknown headers, an atom count other than the template's, absurd INIT lengths, non-finite
- * numbers, a singular cell and out-of-order messages each raise an {@link IpiException} naming
- * the field; a peer that closes mid-message raises {@link Reason#DISCONNECTED}; a peer that goes
- * silent mid-message for longer than {@link Options#ioTimeout()}, or between messages for longer
- * than {@link Options#idleTimeout()}, raises {@link Reason#TIMEOUT}. A server that closes the
+ * numbers, a singular or zero cell for a periodic structure (the first one too) and out-of-order
+ * messages (GETFORCE without new POSDATA, POSDATA or INIT while forces wait) each raise an
+ * {@link IpiException} naming the field; POSDATA without a prior INIT is accepted (INIT carries
+ * nothing the driver needs). A peer that closes mid-message raises {@link Reason#DISCONNECTED}; a
+ * peer that goes silent mid-message (a header included, once its first byte came) for longer than
+ * {@link Options#ioTimeout()}, or between messages for longer than {@link Options#idleTimeout()},
+ * raises {@link Reason#TIMEOUT}. A server that closes the
  * connection between messages ends the run normally (ASE's server closes without sending EXIT)
  * unless {@link Options#strictExit()}. A non-finite energy or force from the force field raises
  * an {@link MdException} naming the evaluation and the atom instead of sending NaN.
@@ -157,6 +160,7 @@ public final class IpiDriver implements Closeable {
         boolean periodic = system.isPeriodic();
         double[] pos = system.positions();
         final double[] cell = new double[9];
+        boolean cellSet = false;
         final double[] newCell = new double[9];
         final ByteBuffer head = direct(9 * 8 * 2 + 4);
         final ByteBuffer posBuf = direct(24L * n);
@@ -169,7 +173,7 @@ public final class IpiDriver implements Closeable {
         state = State.NEEDINIT;
         evaluations = 0;
         while (true) {
-            IpiMessage m = channel.readHeader(options.idleTimeout());
+            IpiMessage m = channel.readHeader(options.idleTimeout(), options.ioTimeout());
             if (m == null) {
                 if (options.strictExit()) {
                     throw new IpiException(Reason.DISCONNECTED, "server closed the connection without EXIT after "
@@ -236,7 +240,7 @@ public final class IpiDriver implements Closeable {
                         periodic = true;
                         pos = system.positions();
                         out.request(ForceResult.ENERGY | ForceResult.FORCES | ForceResult.STRESS);
-                        Arrays.fill(cell, 0.0);
+                        cellSet = false;
                     }
                     if (periodic) {
                         for (int i = 0; i < 3; i++) {
@@ -244,7 +248,8 @@ public final class IpiDriver implements Closeable {
                                 newCell[3 * i + j] = head.getDouble(8 * (3 * j + i)) * Units.BOHR;
                             }
                         }
-                        if (!Arrays.equals(newCell, cell)) {
+                        // the first cell is always checked (a zero cell is refused, even where the template had one)
+                        if (!cellSet || !Arrays.equals(newCell, cell)) {
                             try {
                                 system.setCell(newCell, false);
                             } catch (StructureException e) {
@@ -252,6 +257,7 @@ public final class IpiDriver implements Closeable {
                                         e);
                             }
                             System.arraycopy(newCell, 0, cell, 0, 9);
+                            cellSet = true;
                         }
                     }
                     ff.compute(system, out);
@@ -262,7 +268,8 @@ public final class IpiDriver implements Closeable {
                 }
                 case GETFORCE -> {
                     if (state != State.HAVEDATA) {
-                        throw new IpiException(Reason.PROTOCOL, "GETFORCE before any POSDATA");
+                        throw new IpiException(Reason.PROTOCOL, evaluations == 0 ? "GETFORCE before any POSDATA"
+                                : "GETFORCE without a new POSDATA (its forces were sent already)");
                     }
                     reply.rewind();
                     channel.writeFully(reply, io, "FORCEREADY");

@@ -47,6 +47,9 @@ public final class FastForceField implements ForceField {
         }
         this.model = model;
         this.cutoff = model.reference().config.cutoff;
+        // the arguments are checked before the worker threads start: a refused constructor leaves none
+        this.neighbors = new NeighborSource(model.reference().config, skin, false); // candidates only
+        this.skin = skin;
         this.potential = new FastPotential(model, threads);
         if (skin > 0 && CUTOFF_FILTER) {
             potential.cutoffFilter(true); // the skin's extra pairs cost nothing in a step
@@ -54,8 +57,6 @@ public final class FastForceField implements ForceField {
         if (skin == 0) { // single evaluations: buffers sized to the pairs, no headroom for a next step
             potential.workspace().setExactEdgeCapacity(true);
         }
-        this.skin = skin;
-        this.neighbors = new NeighborSource(model.reference().config, skin, false); // candidates only
     }
 
     /** Loads, validates and compiles a model file; {@code threads} workers (1 = the calling thread only). */

@@ -357,6 +357,24 @@ class IpiTest {
         assertEquals(Reason.PROTOCOL, e.reason());
         assertTrue(e.getMessage().contains("GETFORCE before any POSDATA"), e.getMessage());
 
+        e = driveExpectingFailure(new Wire().posdata(CELL, p).getforce().getforce().bytes(), true, FAST);
+        assertEquals(Reason.PROTOCOL, e.reason());
+        assertTrue(e.getMessage().contains("GETFORCE without a new POSDATA"), e.getMessage());
+
+        // a zero cell is refused on the first POSDATA too (it used to equal the driver's initial cell array)
+        e = driveExpectingFailure(new Wire().posdata(new double[9], p).bytes(), true, FAST);
+        assertEquals(Reason.MALFORMED, e.reason());
+        assertTrue(e.getMessage().contains("cell is unusable"), e.getMessage());
+
+        // a header whose first bytes came and then nothing: the stall timeout, not the idle one
+        IpiDriver.Options shortStall = IpiDriver.Options.DEFAULT.withTimeouts(Duration.ofSeconds(5),
+                Duration.ofMillis(300), Duration.ofSeconds(30));
+        long t0 = System.nanoTime();
+        e = driveExpectingFailure(new Wire().raw("POSD".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).bytes(),
+                false, shortStall);
+        assertEquals(Reason.TIMEOUT, e.reason(), e.getMessage());
+        assertTrue(System.nanoTime() - t0 < 10_000_000_000L, "gave up after the 0.3 s stall, not the 30 s idle wait");
+
         e = driveExpectingFailure(new Wire().posdata(CELL, p).posdata(CELL, p).bytes(), true, FAST);
         assertEquals(Reason.PROTOCOL, e.reason());
 
