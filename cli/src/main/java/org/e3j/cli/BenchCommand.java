@@ -62,6 +62,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        engine.validate();
         PrintWriter out = spec.commandLine().getOut();
         if (!(warmup >= 0 && warmup <= MAX_SECONDS) || !(time > 0 && time <= MAX_SECONDS)) {
             // also NaN and infinity; beyond a day the nanosecond clock arithmetic would not honour it

@@ -36,13 +36,21 @@ public final class EngineOptions {
         return open(true);
     }
 
-    private ForceField open(boolean single) {
+    /**
+     * Refuses --threads and --engine values a force field cannot take: called first thing by each
+     * command, so a usage error is reported as one (exit 2) before any input is read.
+     */
+    void validate() {
         if (threads < 1 || threads > 1024) {
             throw new OptionException("--threads must be between 1 and 1024, got " + threads);
         }
         if (!engine.equals("fast") && !engine.equals("reference")) {
             throw new OptionException("--engine must be fast or reference, got " + engine);
         }
+    }
+
+    private ForceField open(boolean single) {
+        validate();
         Path path = modelPath();
         try {
             if (!engine.equals("fast")) {

@@ -75,6 +75,10 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        engine.validate();
+        if (output.toString().isEmpty()) {
+            throw new OptionException("-o: the output file name is empty");
+        }
         PrintWriter out = spec.commandLine().getOut();
         InputFiles.requireReadable(Structures.ROLE, input);
         Path model = engine.modelPath();

@@ -83,6 +83,7 @@ public final class IpiCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        engine.validate();
         PrintWriter out = spec.commandLine().getOut();
         Duration idle = seconds("--timeout", timeout);
         Duration connect = seconds("--connect-timeout", connectTimeout);

@@ -61,6 +61,7 @@ public final class LammpsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        engine.validate();
         PrintWriter out = spec.commandLine().getOut();
         if (!Files.isRegularFile(script)) {
             throw new IOException(script + ": " + (Files.exists(script) ? "not a regular file" : "no such file")

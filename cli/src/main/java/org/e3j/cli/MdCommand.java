@@ -92,6 +92,10 @@ public final class MdCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        engine.validate();
+        if (output.toString().isEmpty()) {
+            throw new OptionException("-o: the trajectory file name is empty");
+        }
         PrintWriter out = spec.commandLine().getOut();
         if (steps < 0 || timestep <= 0 || !(temperature >= 0) || every < 1) {
             throw new OptionException("--steps must be >= 0, --timestep > 0, --temperature >= 0, --every >= 1");
@@ -136,14 +140,14 @@ public final class MdCommand implements Callable<Integer> {
         }
         SafeOutput.checkNotAnInput(plot, inputs);
 
-        TrajectoryResume from = resume ? TrajectoryResume.read(output) : null;
-        AtomsSystem system;
-        String velocitiesFrom;
         boolean temperatureGiven = given.hasMatchedOption("--temperature");
-        if (from != null && ensemble.equals("nve") && temperatureGiven) {
+        if (resume && ensemble.equals("nve") && temperatureGiven) {
             throw new OptionException("--temperature: a resumed NVE run keeps the trajectory's velocities; "
                     + "the temperature is the thermostat's (--ensemble nvt)");
         }
+        TrajectoryResume from = resume ? TrajectoryResume.read(output) : null;
+        AtomsSystem system;
+        String velocitiesFrom;
         boolean drawn = false;
         if (from != null) {
             system = from.system();
@@ -155,8 +159,9 @@ public final class MdCommand implements Callable<Integer> {
                     && (start.arrays().containsKey("momenta") || start.arrays().containsKey("velocities"));
             if (carriesVelocities && !newVelocities) {
                 if (ensemble.equals("nve") && temperatureGiven) {
-                    throw new OptionException("--temperature: " + structure + " carries momenta, which are the initial "
-                            + "velocities; add --new-velocities to draw them at " + temperature + " K instead");
+                    throw new OptionException("--temperature: " + structure + " carries momenta (or velocities), "
+                            + "which are the initial velocities; add --new-velocities to draw them at " + temperature
+                            + " K instead");
                 }
                 velocitiesFrom = "initial velocities from the momenta of " + structure;
             } else {

@@ -334,7 +334,8 @@ class OutputSafetyTest {
         oneLine(e3j("eval", crystal.toString(), "-o", fifo.toString(), "-m", MODEL.toString()), "not a regular file");
         assertTrue(Files.exists(fifo) && !Files.isRegularFile(fifo), "the pipe is still a pipe");
         assertEquals(List.of(), temporaries());
-        oneLine(e3j("eval", crystal.toString(), "-o", "", "-m", MODEL.toString()), "output file name is empty");
+        oneLine(e3j("eval", crystal.toString(), "-o", "", "-m", MODEL.toString()), Main.EXIT_USAGE,
+                "output file name is empty");
     }
 
     @Test

@@ -17,6 +17,10 @@ import org.e3j.layers.model.ReferenceModel;
  *
  * Prints both medians and minima, and the median and quartiles of B/A over the pairs. A timing
  * tool for tuning, not a result: the JMH and side-by-side runs in perf/README.md are the results.
+ *
+ * <p>Only properties read per workspace work here: {@code e3j.fast.radialStoreBytes} (and the ones a
+ * scratch build adds the same way). Properties read once per JVM ({@code static final}: the tile
+ * size, the radial-table switch, the kernel width) would give an A/A comparison without a warning.
  */
 public final class PairedAB {
     private PairedAB() {}

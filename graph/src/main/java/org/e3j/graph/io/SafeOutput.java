@@ -55,7 +55,7 @@ public final class SafeOutput implements Closeable {
     private static final Set<Path> PENDING = ConcurrentHashMap.newKeySet();
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        Thread cleanup = new Thread(() -> {
             for (Path p : PENDING) {
                 try {
                     Files.deleteIfExists(p);
@@ -63,7 +63,12 @@ public final class SafeOutput implements Closeable {
                     // exiting anyway: the file is a hidden temporary beside the untouched target
                 }
             }
-        }, "e3j-output-cleanup"));
+        }, "e3j-output-cleanup");
+        try {
+            Runtime.getRuntime().addShutdownHook(cleanup);
+        } catch (IllegalStateException alreadyExiting) {
+            // first use during the JVM's shutdown: nothing will be interrupted any more
+        }
     }
 
     private final Path target;
@@ -127,7 +132,7 @@ public final class SafeOutput implements Closeable {
     /** Checks {@code target} against the inputs, then opens a fresh temporary file beside it. */
     public static SafeOutput create(Path target, Input... inputs) throws IOException {
         checkNotAnInput(target, inputs);
-        Path real = Files.exists(target) ? target.toRealPath() : linkTarget(target.toAbsolutePath());
+        Path real = Files.exists(target) ? target.toRealPath() : linkTarget(target.toAbsolutePath(), inputs);
         Path dir = real.getParent();
         String name = real.getFileName().toString();
         // a file that is replaced keeps its permissions (a private 0600 file stays private, also
@@ -143,43 +148,71 @@ public final class SafeOutput implements Closeable {
         for (int attempt = 0;; attempt++) {
             Path tmp = dir.resolve("." + name + "." + ProcessHandle.current().pid() + "."
                     + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
+            PENDING.add(tmp); // before it exists: a signal from here on finds it in the list
+            FileChannel ch = null;
             try {
-                FileChannel ch = perms == null
+                ch = perms == null
                         ? FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)
                         : FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                                 PosixFilePermissions.asFileAttribute(perms));
-                PENDING.add(tmp);
                 if (perms != null) {
                     Files.setPosixFilePermissions(tmp, perms); // the umask may have cleared some at creation
                 }
                 return new SafeOutput(real, tmp, ch);
             } catch (java.nio.file.FileAlreadyExistsException e) {
+                PENDING.remove(tmp); // someone else's file: not ours to delete
                 if (attempt > 100) {
                     throw new IOException(target + ": cannot create a temporary file in " + dir, e);
                 }
-            } catch (IOException e) {
-                throw new IOException(target + ": cannot write here (" + reason(e) + ")", e);
+            } catch (IOException | RuntimeException e) {
+                if (ch != null) {
+                    ch.close();
+                    Files.deleteIfExists(tmp);
+                }
+                PENDING.remove(tmp);
+                if (e instanceof IOException io) {
+                    throw new IOException(target + ": cannot write here (" + reason(io) + ")", e);
+                }
+                throw e;
             }
         }
     }
 
     /**
-     * Where a dangling symlink points (followed link by link, relative links against the link's
-     * folder), so that the link stays and the file appears where it points, as for a link to an
-     * existing file; a path that is no link is returned as it is.
+     * Where a dangling symlink points, so that the link stays and the file appears where it points,
+     * as for a link to an existing file; a path that is no link is returned as it is. Each hop is
+     * resolved against the real folder of the link (as the OS does: a {@code ..} in a link inside a
+     * symlinked folder climbs from the folder it really is, which a textual normalisation gets
+     * wrong), and the result is checked again: it must not exist and must not be an input.
      */
-    private static Path linkTarget(Path path) throws IOException {
+    private static Path linkTarget(Path path, Input... inputs) throws IOException {
+        if (!Files.isSymbolicLink(path)) {
+            return path;
+        }
         Path p = path;
         for (int hops = 0; Files.isSymbolicLink(p); hops++) {
             if (hops == 40) {
                 throw new IOException(path + ": too many levels of symbolic links");
             }
-            p = p.getParent().resolve(Files.readSymbolicLink(p)).normalize();
+            Path link = Files.readSymbolicLink(p);
+            p = realFolder(path, p).resolve(link);
         }
-        if (!p.equals(path) && (p.getParent() == null || !Files.isDirectory(p.getParent()))) {
-            throw new IOException(path + ": is a symbolic link to " + p + ", whose folder does not exist");
+        p = realFolder(path, p).resolve(p.getFileName()); // no ".." and no symlinked folder left
+        if (Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException(path + ": its link target " + p + " appeared meanwhile; run again");
         }
+        checkNotAnInput(p, inputs);
         return p;
+    }
+
+    /** The real path of {@code p}'s folder, or an error naming the link {@code path} that led there. */
+    private static Path realFolder(Path path, Path p) throws IOException {
+        Path parent = p.getParent();
+        try {
+            return parent.toRealPath();
+        } catch (IOException e) {
+            throw new IOException(path + ": is a symbolic link to " + p + ", whose folder does not exist", e);
+        }
     }
 
     /** The stream to write the content to (buffered; closing it only flushes, {@link #commit} finishes). */

@@ -158,4 +158,34 @@ class SafeOutputTest {
         assertEquals(perms, Files.getPosixFilePermissions(priv));
         assertEquals(List.of(), leftovers());
     }
+
+    @Test
+    void aDanglingLinkIsFollowedAsTheSystemDoesAndNeverOntoAnInput() throws Exception {
+        // dir/d -> dir/deep/sub; dir/deep/sub/out.xyz -> ../in.xyz: the OS climbs from deep/sub (the
+        // folder d really is) to deep/in.xyz; a textual normalisation of d/../in.xyz gave dir/in.xyz,
+        // here an input, which was then replaced
+        Path sub = Files.createDirectories(dir.resolve("deep/sub"));
+        Path d = Files.createSymbolicLink(dir.resolve("d"), sub);
+        Files.createSymbolicLink(sub.resolve("out.xyz"), Path.of("../in.xyz"));
+        Path input = Files.writeString(dir.resolve("in.xyz"), "the input");
+        try (SafeOutput o = SafeOutput.create(d.resolve("out.xyz"), SafeOutput.Input.of("the input", input))) {
+            write(o, "new");
+            o.commit();
+        }
+        assertEquals("the input", Files.readString(input));
+        assertEquals("new", Files.readString(dir.resolve("deep/in.xyz")));
+        assertTrue(Files.isSymbolicLink(sub.resolve("out.xyz")), "the link stays");
+    }
+
+    @Test
+    void permissionsTheUmaskWouldClearAreKept() throws Exception {
+        Path shared = Files.writeString(dir.resolve("shared.txt"), "old");
+        var perms = java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-");
+        Files.setPosixFilePermissions(shared, perms);
+        try (SafeOutput o = SafeOutput.create(shared)) {
+            write(o, "new");
+            o.commit();
+        }
+        assertEquals(perms, Files.getPosixFilePermissions(shared));
+    }
 }

@@ -141,7 +141,10 @@ public final class FastPotential implements AutoCloseable {
                     + (atomEnergiesOut == null ? "none" : atomEnergiesOut.length) + " (need n)");
         }
         double vol = Double.NaN;
-        if (stressOut != null && cell != null) {
+        if (stressOut != null && cell == null) {
+            throw new E3jException("a stress needs the cell (its volume): stressOut given without a cell");
+        }
+        if (stressOut != null) {
             FastWorkspace.requireFinite(cell, 9, "the cell");
             if (cell.length != 9) {
                 throw new E3jException("the cell: " + cell.length + " values, need 9 (rows are lattice vectors)");

@@ -93,6 +93,9 @@ public final class IpiServer implements Closeable {
         } catch (IOException e) {
             IpiChannel.closeQuietly(s);
             throw new IpiException(Reason.CONNECT, "cannot listen on " + address + ": " + e, e);
+        } catch (RuntimeException e) { // a host that does not resolve: the channel is closed too
+            IpiChannel.closeQuietly(s);
+            throw e;
         }
     }
 

@@ -1,7 +1,6 @@
 package org.e3j.tests.reliability;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -101,8 +100,9 @@ class FastPotentialInputTest {
         double[] nanCell = cell.clone();
         nanCell[4] = Double.POSITIVE_INFINITY;
         refusedAndUnchanged("the cell", p -> p.compute(pos, null, nanCell, f, s, null));
-        // a stress needs a volume: a singular cell used to give an infinite stress
+        // a stress needs a volume: a singular cell used to give an infinite stress, none a silent nothing
         refusedAndUnchanged("volume", p -> p.compute(pos, null, new double[9], f, s, null));
+        refusedAndUnchanged("needs the cell", p -> p.compute(pos, null, null, f, s, null));
     }
 
     @Test
@@ -137,10 +137,12 @@ class FastPotentialInputTest {
         for (int i = 0; i < 5; i++) {
             assertThrows(IllegalArgumentException.class, () -> new FastForceField(MODEL, 4, -1.0));
         }
-        assertEquals(before, workerThreads(), "a refused constructor left worker threads running");
+        // at most as many as before (other tests' closed pools may still be winding down): each
+        // refusal used to leave three more
+        assertTrue(workerThreads() <= before, "a refused constructor left worker threads running");
         IllegalArgumentException many = assertThrows(IllegalArgumentException.class,
                 () -> new FastPotential(MODEL, WorkerPool.MAX_THREADS + 1));
         assertTrue(many.getMessage().contains("between 1 and " + WorkerPool.MAX_THREADS), many.getMessage());
-        assertEquals(before, workerThreads());
+        assertTrue(workerThreads() <= before);
     }
 }
