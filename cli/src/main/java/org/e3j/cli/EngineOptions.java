@@ -1,6 +1,7 @@
 package org.e3j.cli;
 
 import java.nio.file.Path;
+import org.e3j.engine.plan.WorkerPool;
 import org.e3j.layers.io.ModelFormatException;
 import org.e3j.md.ForceField;
 import picocli.CommandLine.Option;
@@ -41,8 +42,8 @@ public final class EngineOptions {
      * command, so a usage error is reported as one (exit 2) before any input is read.
      */
     void validate() {
-        if (threads < 1 || threads > 1024) {
-            throw new OptionException("--threads must be between 1 and 1024, got " + threads);
+        if (threads < 1 || threads > WorkerPool.MAX_THREADS) {
+            throw new OptionException("--threads must be between 1 and " + WorkerPool.MAX_THREADS + ", got " + threads);
         }
         if (!engine.equals("fast") && !engine.equals("reference")) {
             throw new OptionException("--engine must be fast or reference, got " + engine);

@@ -141,10 +141,10 @@ public final class FastPotential implements AutoCloseable {
                     + (atomEnergiesOut == null ? "none" : atomEnergiesOut.length) + " (need n)");
         }
         double vol = Double.NaN;
-        if (stressOut != null && cell == null) {
-            throw new E3jException("a stress needs the cell (its volume): stressOut given without a cell");
-        }
         if (stressOut != null) {
+            if (cell == null) {
+                throw new E3jException("a stress needs the cell (its volume): stressOut given without a cell");
+            }
             FastWorkspace.requireFinite(cell, 9, "the cell");
             if (cell.length != 9) {
                 throw new E3jException("the cell: " + cell.length + " values, need 9 (rows are lattice vectors)");
@@ -155,22 +155,13 @@ public final class FastPotential implements AutoCloseable {
                 throw new E3jException("the cell's volume is " + vol + " A^3: no stress for it");
             }
         }
-        if (positions == null) {
-            throw new E3jException("positions: null");
-        }
-        if (shifts != null) {
-            FastWorkspace.requireFinite(shifts, 3 * ws.numStagedEdges(), "the shifts");
-        }
-        ws.setPositions(positions);
-        if (shifts != null) {
-            ws.setShifts(shifts);
-        }
+        ws.setPositionsAndShifts(positions, shifts);
         ws.forward();
         ws.backward();
         if (forcesOut != null) {
             ws.forces(forcesOut);
         }
-        if (stressOut != null && cell != null) {
+        if (stressOut != null) { // with a cell: checked above
             ws.virial(0, virial);
             for (int c = 0; c < 6; c++) {
                 stressOut[c] = virial[c] / vol;

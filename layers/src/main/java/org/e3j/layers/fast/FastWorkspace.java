@@ -166,11 +166,6 @@ public final class FastWorkspace implements AutoCloseable {
         return e;
     }
 
-    /** Edges as staged by the last {@code setInput} (the caller's edges: what {@link #setShifts} reads). */
-    public int numStagedEdges() {
-        return candE;
-    }
-
     public int numGraphs() {
         return g;
     }
@@ -566,9 +561,33 @@ public final class FastWorkspace implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link #setPositions} and, when {@code shifts} is non-null, {@link #setShifts}, both checked
+     * before either changes (a refused call leaves the staged input intact).
+     */
+    void setPositionsAndShifts(double[] positions, double[] shifts) {
+        calls.enter();
+        try {
+            checkFinite(positions, n);
+            if (shifts != null) {
+                requireFinite(shifts, 3 * candE, "the shifts");
+            }
+            System.arraycopy(positions, 0, pos, 0, 3 * n);
+            if (shifts != null) {
+                copyShifts(shifts);
+            }
+        } finally {
+            calls.exit();
+        }
+    }
+
     private void stageShifts(double[] shifts) {
         // checked before anything changes: a refused array leaves the staged shifts intact
         requireFinite(shifts, 3 * candE, "the shifts");
+        copyShifts(shifts);
+    }
+
+    private void copyShifts(double[] shifts) {
         for (int k = 0; k < candE; k++) {
             int o = perm[k];
             for (int c = 0; c < 3; c++) {
