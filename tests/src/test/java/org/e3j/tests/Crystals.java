@@ -1,6 +1,7 @@
 package org.e3j.tests;
 
 import java.util.SplittableRandom;
+import org.e3j.graph.NeighborList;
 import org.e3j.md.AtomsSystem;
 
 /** The fcc crystals the tests build (one builder, so that every test means the same structure). */
@@ -58,5 +59,17 @@ public final class Crystals {
         return periodic
                 ? new AtomsSystem(z, p, null, null, new double[] {l, 0, 0, 0, l, 0, 0, 0, l}, new boolean[] {true, true, true})
                 : new AtomsSystem(z, p, null, null, null, new boolean[] {false, false, false});
+    }
+
+    /** Cartesian shifts S @ cell of a neighbour list's candidates ([e][3], the list's edge order). */
+    public static double[] cartesianShifts(NeighborList nl, double[] cell) {
+        int[] sh = nl.candidateShiftsView();
+        double[] out = new double[3 * nl.numCandidates()];
+        for (int k = 0; k < nl.numCandidates(); k++) {
+            for (int c = 0; c < 3; c++) {
+                out[3 * k + c] = sh[3 * k] * cell[c] + sh[3 * k + 1] * cell[3 + c] + sh[3 * k + 2] * cell[6 + c];
+            }
+        }
+        return out;
     }
 }

@@ -56,7 +56,7 @@ class RadialStoreTest {
             nl.build(pos, cu.cellView(), cu.pbcView());
             try (FastPotential p = new FastPotential(model, 2)) {
                 p.setGraph(n, cu.numbersView(), pos, nl.numCandidates(), nl.candidateSendersView(),
-                        nl.candidateReceiversView(), SkinFilterTest.cartesian(nl, cu.cellView()));
+                        nl.candidateReceiversView(), Crystals.cartesianShifts(nl, cu.cellView()));
                 double[] f = new double[3 * n];
                 double[] s = new double[6];
                 double e = p.compute(pos, null, cu.cellView(), f, s, null);

@@ -53,7 +53,7 @@ class SkinFilterTest {
                 FastPotential all = new FastPotential(model, 1)) {
             for (FastPotential p : new FastPotential[] {filtered, all}) {
                 p.setGraph(n, cu.numbersView(), cu.positions(), nl.numCandidates(), nl.candidateSendersView(),
-                        nl.candidateReceiversView(), cartesian(nl, cu.cellView()));
+                        nl.candidateReceiversView(), Crystals.cartesianShifts(nl, cu.cellView()));
             }
             double[] f1 = new double[3 * n];
             double[] f2 = new double[3 * n];
@@ -69,7 +69,7 @@ class SkinFilterTest {
             for (int i = 0; i < 9; i++) {
                 cell[i] *= scale;
             }
-            double[] shifts = cartesian(nl, cell);
+            double[] shifts = Crystals.cartesianShifts(nl, cell);
             double e1 = filtered.compute(p, shifts, null, f1, null, null);
             double e2 = all.compute(p, shifts, null, f2, null, null);
             assertEquals(54 * n, filtered.workspace().numEdges());
@@ -128,17 +128,5 @@ class SkinFilterTest {
             assertTrue(crossings > 0, "the steps must move pairs across the cutoff");
         }
         return all6;
-    }
-
-    /** Cartesian shifts S @ cell of the list's candidates. */
-    static double[] cartesian(NeighborList nl, double[] cell) {
-        int[] sh = nl.candidateShiftsView();
-        double[] out = new double[3 * nl.numCandidates()];
-        for (int k = 0; k < nl.numCandidates(); k++) {
-            for (int c = 0; c < 3; c++) {
-                out[3 * k + c] = sh[3 * k] * cell[c] + sh[3 * k + 1] * cell[3 + c] + sh[3 * k + 2] * cell[6 + c];
-            }
-        }
-        return out;
     }
 }

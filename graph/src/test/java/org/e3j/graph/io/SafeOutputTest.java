@@ -140,23 +140,20 @@ class SafeOutputTest {
     }
 
     @Test
-    void aDeviceOrPipeIsNeverReplacedAndPermissionsAreKept() throws Exception {
+    void aDeviceOrPipeIsNeverReplaced() throws Exception {
         Path fifo = dir.resolve("fifo");
         assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
         IOException e = assertThrows(IOException.class, () -> SafeOutput.create(fifo));
         assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
         assertTrue(Files.exists(fifo) && !Files.isRegularFile(fifo));
+    }
 
-        Path priv = Files.writeString(dir.resolve("private.txt"), "old");
-        var perms = java.nio.file.attribute.PosixFilePermissions.fromString("rw-------");
-        Files.setPosixFilePermissions(priv, perms);
-        try (SafeOutput o = SafeOutput.create(priv)) {
-            write(o, "new");
+    /** Writes {@code text} to {@code target} through a committed SafeOutput. */
+    private static void replace(Path target, String text, SafeOutput.Input... inputs) throws IOException {
+        try (SafeOutput o = SafeOutput.create(target, inputs)) {
+            write(o, text);
             o.commit();
         }
-        assertEquals("new", Files.readString(priv));
-        assertEquals(perms, Files.getPosixFilePermissions(priv));
-        assertEquals(List.of(), leftovers());
     }
 
     @Test
@@ -168,24 +165,23 @@ class SafeOutputTest {
         Path d = Files.createSymbolicLink(dir.resolve("d"), sub);
         Files.createSymbolicLink(sub.resolve("out.xyz"), Path.of("../in.xyz"));
         Path input = Files.writeString(dir.resolve("in.xyz"), "the input");
-        try (SafeOutput o = SafeOutput.create(d.resolve("out.xyz"), SafeOutput.Input.of("the input", input))) {
-            write(o, "new");
-            o.commit();
-        }
+        replace(d.resolve("out.xyz"), "new", SafeOutput.Input.of("the input", input));
         assertEquals("the input", Files.readString(input));
         assertEquals("new", Files.readString(dir.resolve("deep/in.xyz")));
         assertTrue(Files.isSymbolicLink(sub.resolve("out.xyz")), "the link stays");
     }
 
+    /** A private file stays private; a mode the umask would clear at creation (0666) is kept too. */
     @Test
-    void permissionsTheUmaskWouldClearAreKept() throws Exception {
-        Path shared = Files.writeString(dir.resolve("shared.txt"), "old");
-        var perms = java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-");
-        Files.setPosixFilePermissions(shared, perms);
-        try (SafeOutput o = SafeOutput.create(shared)) {
-            write(o, "new");
-            o.commit();
+    void aReplacedFileKeepsItsPermissions() throws Exception {
+        for (String mode : new String[] {"rw-------", "rw-rw-rw-"}) {
+            Path file = Files.writeString(dir.resolve(mode + ".txt"), "old");
+            var perms = java.nio.file.attribute.PosixFilePermissions.fromString(mode);
+            Files.setPosixFilePermissions(file, perms);
+            replace(file, "new");
+            assertEquals("new", Files.readString(file));
+            assertEquals(perms, Files.getPosixFilePermissions(file), mode);
+            assertEquals(List.of(), leftovers());
         }
-        assertEquals(perms, Files.getPosixFilePermissions(shared));
     }
 }

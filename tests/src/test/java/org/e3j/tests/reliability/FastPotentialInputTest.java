@@ -37,15 +37,7 @@ class FastPotentialInputTest {
     }
 
     private static double[] shifts() {
-        int[] sh = NL.candidateShiftsView();
-        double[] cell = CU.cellView();
-        double[] out = new double[3 * NL.numCandidates()];
-        for (int k = 0; k < NL.numCandidates(); k++) {
-            for (int c = 0; c < 3; c++) {
-                out[3 * k + c] = sh[3 * k] * cell[c] + sh[3 * k + 1] * cell[3 + c] + sh[3 * k + 2] * cell[6 + c];
-            }
-        }
-        return out;
+        return Crystals.cartesianShifts(NL, CU.cellView());
     }
 
     private static FastPotential staged() {
