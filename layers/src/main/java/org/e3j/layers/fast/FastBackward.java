@@ -286,8 +286,10 @@ final class FastBackward {
             ws.runStep();
             phase = EDGE;
             ws.runStep();
-            phase = SENDER;
-            ws.runStep();
+            if (k > 0) { // the first layer's input is the species embedding: no gradient needed (see nodeBackward)
+                phase = SENDER;
+                ws.runStep();
+            }
             float[] t = gOut;
             gOut = gIn;
             gIn = t;
@@ -312,8 +314,16 @@ final class FastBackward {
         Arrays.fill(x, o, o + cnt * b.nodeStride(), 0f);
     }
 
+    /**
+     * dE/d(output) of nodes n0..n1 back through the output Linear, gate and expand Linear: dAgg, and
+     * the skip part of dh_in. The first layer (k = 0) skips dh_in: its input is the species
+     * embedding, which does not depend on the positions, so nothing reads that gradient (nor the
+     * sender pass that would add to it; C energy + forces: the sender pass of layer 0 was ~5 %
+     * of the call).
+     */
     void nodeBackward(LayerPlan lp, int k, int n0, int n1) {
         float[] exp = savedExp[k];
+        boolean wantIn = k > 0;
         for (int a = n0; a < n1; a += FastWorkspace.NODE_CHUNK) {
             int cnt = Math.min(FastWorkspace.NODE_CHUNK, n1 - a);
             for (Block b : lp.expBlocks) {
@@ -322,7 +332,7 @@ final class FastBackward {
                 }
             }
             for (Block b : lp.inBlocks) {
-                if (b != null) {
+                if (b != null && wantIn) {
                     zero(gIn, rel(b), b, a, cnt);
                 }
             }
@@ -331,6 +341,9 @@ final class FastBackward {
             }
             for (int i = 0; i < lp.output.length; i++) {
                 Gemm g = lp.output[i];
+                if (g.srcRegion() != FastModel.EXP && !wantIn) {
+                    continue; // a skip connection from the input: dh_in only
+                }
                 float[] dSrc = g.srcRegion() == FastModel.EXP ? gExp : gIn;
                 gemmBack(g, lp.outputWT[i], gOut, rel(g.dst()), dSrc, rel(g.src()), a, cnt);
             }
