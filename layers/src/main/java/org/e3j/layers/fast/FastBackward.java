@@ -93,7 +93,7 @@ final class FastBackward {
      * all (a fixed budget: it does not grow with the system);
      * {@code -De3j.fast.radialStoreBytes=N} changes it when buffers are (re)allocated.
      */
-    static final long R_STORE_BYTES = 32L << 20;
+    static final long R_STORE_BYTES = 48L << 20; // 48 MiB: case C's R and mT fit with MD's edge headroom (docs/fast-engine.md)
     /** The MLP inputs of a tile of one sender range's edges, gathered (they are stored by receiver). */
     float[][] gather;
     double[][] dbasis;

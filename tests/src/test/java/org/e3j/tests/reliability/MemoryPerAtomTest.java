@@ -33,7 +33,7 @@ class MemoryPerAtomTest {
 
     /**
      * The bounds are for large systems, where the backward recomputes the radial MLP output instead
-     * of keeping it per edge (FastBackward keeps it only within a fixed 32 MB budget, which a 4 000-atom
+     * of keeping it per edge (FastBackward keeps it only within a fixed 48 MiB budget, which a 4 000-atom
      * test crystal fits in): the budget is set to 0 here so this small crystal measures that regime.
      */
     @org.junit.jupiter.api.BeforeAll
