@@ -16,27 +16,31 @@ import org.junit.jupiter.api.Test;
  * layer's written by the receiver pass and copied by the sender pass, or recomputed per tile of
  * senders beyond the budget. All must give the same bits, since the rows of R are independent. The
  * same budget decides whether the sender pass's transposed M is written once per backward for all
- * edges or per sender tile and layer: the same values in the same order, so the same bits. Budgets
- * from 0 to 64 MB in steps of 1.5x land in every regime of this system (each threshold is at least
- * 1.5x from the next), with the radial tables and with the MLP.
+ * edges or per sender tile and layer (the former only in single-threaded workspaces): the same
+ * values in the same order, so the same bits. Budgets from 0 to 64 MB in steps of 1.5x land in every
+ * regime of this system (each threshold is at least 1.5x from the next), with the radial tables and
+ * with the MLP, at 1 and 2 threads (all compared with 2 threads at the default budget: the bits do
+ * not depend on the thread count either).
  */
 class RadialStoreTest {
     @Test
     void everyStorageRegimeGivesTheSameBits() {
         for (boolean tables : new boolean[] {true, false}) {
-            double[][] reference = forces(null, tables);
-            for (long budget = 0; budget <= 64L << 20; budget = budget == 0 ? 1 << 14 : budget * 3 / 2) {
-                double[][] other = forces(Long.toString(budget), tables);
-                String what = "budget " + budget + " B, tables " + tables;
-                assertEquals(Double.doubleToLongBits(reference[0][0]), Double.doubleToLongBits(other[0][0]), what);
-                assertArrayEquals(reference[1], other[1], what);
-                assertArrayEquals(reference[2], other[2], what);
+            double[][] reference = forces(null, tables, 2);
+            for (int threads = 1; threads <= 2; threads++) {
+                for (long budget = 0; budget <= 64L << 20; budget = budget == 0 ? 1 << 14 : budget * 3 / 2) {
+                    double[][] other = forces(Long.toString(budget), tables, threads);
+                    String what = "budget " + budget + " B, tables " + tables + ", threads " + threads;
+                    assertEquals(Double.doubleToLongBits(reference[0][0]), Double.doubleToLongBits(other[0][0]), what);
+                    assertArrayEquals(reference[1], other[1], what);
+                    assertArrayEquals(reference[2], other[2], what);
+                }
             }
         }
     }
 
     /** Energy, forces and stress of a rattled 108-atom Cu crystal with the given R budget (null: default). */
-    private static double[][] forces(String budget, boolean tables) {
+    private static double[][] forces(String budget, boolean tables, int threads) {
         System.setProperty(FastModel.RADIAL_TABLE_PROPERTY, Boolean.toString(tables));
         if (budget == null) {
             System.clearProperty("e3j.fast.radialStoreBytes");
@@ -54,7 +58,7 @@ class RadialStoreTest {
             }
             NeighborList nl = new NeighborList(model.reference().config.cutoff, 0.0);
             nl.build(pos, cu.cellView(), cu.pbcView());
-            try (FastPotential p = new FastPotential(model, 2)) {
+            try (FastPotential p = new FastPotential(model, threads)) {
                 p.setGraph(n, cu.numbersView(), pos, nl.numCandidates(), nl.candidateSendersView(),
                         nl.candidateReceiversView(), Crystals.cartesianShifts(nl, cu.cellView()));
                 double[] f = new double[3 * n];

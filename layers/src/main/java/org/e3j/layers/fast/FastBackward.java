@@ -53,9 +53,9 @@ final class FastBackward {
     /**
      * M in sender order with each triple's entries grouped by input row ({@link Triple#pOfT}):
      * row q holds edge sendEdges[q]. Written once per backward; the sender pass reads it the way the
-     * forward reads M. Kept while it fits in the per-edge budget ({@link #R_STORE_BYTES}, after
-     * {@link #rAll}); beyond it null, and each sender tile's rows are written into {@link #mTile}
-     * instead (once per layer), so memory per atom stays that of M itself.
+     * forward reads M. Kept by single-threaded workspaces while it fits in the per-edge budget
+     * ({@link #R_STORE_BYTES}, after {@link #rAll}); otherwise null, and each sender tile's rows are
+     * written into {@link #mTile} instead (once per layer), so memory per atom stays that of M itself.
      */
     float[] mT;
     /** Per thread: the transposed M rows of one sender tile ([tileCap][mStride]), when {@link #mT} is null. */
@@ -174,7 +174,12 @@ final class FastBackward {
                 base += ws.liveCap * model.layers[k].rWidth;
             }
         }
-        mT = mBytes <= budget - rBytes ? new float[(int) (mBytes / 4)] : null;
+        // one thread: one permutation of M per backward (its own phase) beats one per sender tile and
+        // layer; two threads: the tiles' permutations overlap the gather of M rows with the other
+        // thread's compute, and the phase of its own was slower (PairedAB on C, session 10: 1 thread
+        // 0.966 and 1/1.032 per pair with mT, 2 threads 1.023 and 1/0.971)
+        boolean wantMT = ws.threads == 1;
+        mT = wantMT && mBytes <= budget - rBytes ? new float[(int) (mBytes / 4)] : null;
     }
 
     void allocateTile() {
