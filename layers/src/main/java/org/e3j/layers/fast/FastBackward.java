@@ -23,7 +23,8 @@ import org.e3j.layers.fast.FastModel.Triple;
  * the radial MLP recomputed per edge tile (pre-LayerNorm values and statistics kept), the message
  * backward giving dM (accumulated over layers: M is shared) and dR, then the MLP (or table)
  * backward to d(MLP input) (or dDist); (3) over sender ranges (a CSR by sender, built at
- * setInput): dh_sender += M R dAgg_receiver. Finally over edges: dM and d(MLP input) to dY, the
+ * setInput): dh_sender += M R dAgg_receiver, for every layer but the first (its input, the species
+ * embedding, needs no gradient). Finally over edges: dM and d(MLP input) to dY, the
  * envelope and the Bessel basis, to the edge vector (spherical-harmonic Jacobian, double);
  * forces per node over incoming (receiver CSR) and outgoing (sender CSR) edges; the virial per
  * graph in edge order.
@@ -323,8 +324,7 @@ final class FastBackward {
      * dE/d(output) of nodes n0..n1 back through the output Linear, gate and expand Linear: dAgg, and
      * the skip part of dh_in. The first layer (k = 0) skips dh_in: its input is the species
      * embedding, which does not depend on the positions, so nothing reads that gradient (nor the
-     * sender pass that would add to it; C energy + forces: the sender pass of layer 0 was ~5 %
-     * of the call).
+     * sender pass that would add to it; C energy + forces: 0.916x per call, docs/fast-engine.md).
      */
     void nodeBackward(LayerPlan lp, int k, int n0, int n1) {
         float[] exp = savedExp[k];
