@@ -43,7 +43,12 @@ public class ModelForcesBench {
 
     FastPotential pot;
     ModelInput in;
-    double[] cell = {14.44, 0, 0, 0, 14.44, 0, 0, 0, 14.44};
+    /**
+     * The cell every timing tool passes with the bench structures: it only divides the virial into a
+     * stress (the edges and shifts are staged already), so the stress is part of what is timed.
+     * Read-only.
+     */
+    static final double[] CELL = {14.44, 0, 0, 0, 14.44, 0, 0, 0, 14.44};
     double[] forces;
     double[] stress = new double[6];
 
@@ -63,6 +68,6 @@ public class ModelForcesBench {
 
     @Benchmark
     public double energyForcesStress() {
-        return pot.compute(in.positions(), null, cell, forces, stress, null);
+        return pot.compute(in.positions(), null, CELL, forces, stress, null);
     }
 }

@@ -36,8 +36,7 @@ public final class PairedAB {
         String prop = args[3];
         FastModel fm = FastModel.compile(ReferenceModel.load(ModelForwardBench.modelFile(c)));
         ModelInput in = ModelForwardBench.input(c);
-        // the cell only divides the virial into a stress (as ModelForcesBench and QuickForward)
-        double[] cell = {14.44, 0, 0, 0, 14.44, 0, 0, 0, 14.44};
+        double[] cell = ModelForcesBench.CELL;
         FastPotential[] pots = new FastPotential[2];
         for (int s = 0; s < 2; s++) {
             System.setProperty(prop, args[4 + s]);

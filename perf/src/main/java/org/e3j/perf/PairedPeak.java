@@ -41,7 +41,7 @@ public final class PairedPeak {
         FastModel fm = FastModel.compile(ReferenceModel.load(ModelForwardBench.modelFile(c)));
         ModelInput in = ModelForwardBench.input(c);
         double flops = fm.modelFlops(in.numNodes(), in.numEdges());
-        double[] cell = {14.44, 0, 0, 0, 14.44, 0, 0, 0, 14.44}; // as ModelForcesBench: the stress needs a volume
+        double[] cell = ModelForcesBench.CELL;
         double[] f = new double[3 * in.numNodes()];
         double[] stress = new double[6];
         FastWorkspace[] fwd = new FastWorkspace[2];

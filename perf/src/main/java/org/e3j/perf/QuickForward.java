@@ -34,7 +34,7 @@ public final class QuickForward {
                     in.shifts());
             double[] f = new double[3 * in.numNodes()];
             double[] s = new double[6];
-            double[] cell = {14.44, 0, 0, 0, 14.44, 0, 0, 0, 14.44};
+            double[] cell = ModelForcesBench.CELL;
             FastWorkspace w = pot.workspace();
             call = raw ? () -> {
                 w.forward();
