@@ -182,6 +182,38 @@ class RadialTableTest {
         }
     }
 
+    /**
+     * The vector backward takes the live edges two at a time (two fma chains side by side): each
+     * edge's dE/dd must not depend on its partner, so a batch gives, bit for bit, what each edge
+     * gives alone (odd counts, edges beyond the cutoff in between).
+     */
+    @Test
+    void theBackwardOfABatchIsThatOfEachEdgeAlone() {
+        FastModel fm = FastModel.compile(ReferenceModel.load(CU), KernelProvider.scalar());
+        Kernels vector = KernelProvider.vector().orElse(KernelProvider.scalar());
+        Random rnd = new Random(11);
+        int m = 37;
+        double[] dist = new double[m];
+        for (int e = 0; e < m; e++) {
+            dist[e] = e % 5 == 3 ? fm.radial.cutoff * 1.1 : fm.radial.cutoff * rnd.nextDouble();
+        }
+        for (LayerPlan lp : fm.layers) {
+            RadialTable t = lp.table;
+            int w = lp.rWidth;
+            float[] g = new float[m * w];
+            for (int i = 0; i < g.length; i++) {
+                g[i] = (float) rnd.nextGaussian();
+            }
+            double[] batch = new double[m];
+            t.backward(vector, m, dist, 0, g, 0, w, batch);
+            for (int e = 0; e < m; e++) {
+                double[] alone = new double[m];
+                t.backward(vector, 1, dist, e, g, e * w, w, alone);
+                assertEquals(Double.doubleToRawLongBits(alone[e]), Double.doubleToRawLongBits(batch[e]), "edge " + e);
+            }
+        }
+    }
+
     @Test
     void anUnprovableBoundIsRefusedAndTheMlpRuns() {
         FastModel fm = FastModel.compile(ReferenceModel.load(CU), KernelProvider.scalar(), false);
