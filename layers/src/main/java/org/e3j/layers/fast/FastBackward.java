@@ -3,6 +3,7 @@ package org.e3j.layers.fast;
 import java.util.Arrays;
 import org.e3j.engine.kernels.FloatMath;
 import org.e3j.engine.kernels.Kernels;
+import org.e3j.engine.kernels.Prefetch;
 import org.e3j.engine.plan.WorkerPool;
 import org.e3j.layers.fast.FastModel.Act;
 import org.e3j.layers.fast.FastModel.Block;
@@ -437,6 +438,13 @@ final class FastBackward {
                 }
                 float[] d = dRt[w];
                 Arrays.fill(d, 0, m * rw, 0f);
+                // the passes below read a few floats of every row of the tile per path, in an order
+                // the hardware prefetchers do not follow: stream the rows in first (docs/fast-engine.md)
+                if (rFromForward) { // otherwise R was just written above
+                    Prefetch.lines(r, rOff0 + eStart * rw, rOff0 + eEnd * rw);
+                }
+                Prefetch.lines(ws.mvals, eStart * ms, eEnd * ms);
+                Prefetch.lines(dM, eStart * ms, eEnd * ms);
                 // per receiver and path, all its edges in one call (rows of the batch found once);
                 // each edge still sees the paths in order, so every dM / dR element sums in the same order
                 for (int i = t0; i < t1; i++) {
@@ -581,6 +589,8 @@ final class FastBackward {
                 }
                 if (mT == null) {
                     transposeM(q0, q1, mTile[w], q0);
+                } else {
+                    Prefetch.lines(mT, q0 * model.mStride, q1 * model.mStride); // as in edgeBackward
                 }
                 senderMessages(lp, k, t0, t1, r, q0, mT != null ? mT : mTile[w], mT != null ? 0 : q0);
             }

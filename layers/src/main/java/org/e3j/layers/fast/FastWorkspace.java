@@ -5,6 +5,7 @@ import org.e3j.engine.Capacity;
 import org.e3j.engine.E3jException;
 import org.e3j.engine.kernels.FloatMath;
 import org.e3j.engine.kernels.Kernels;
+import org.e3j.engine.kernels.Prefetch;
 import org.e3j.engine.plan.SingleCaller;
 import org.e3j.engine.plan.WorkerPool;
 import org.e3j.layers.fast.FastModel.Act;
@@ -857,6 +858,8 @@ public final class FastWorkspace implements AutoCloseable {
             int rOff0 = keep ? backward.rBase[k] : -eStart * rw; // R of edge e at rOff0 + e * rw
             if (eEnd > eStart) {
                 radialMlp(w, lp, eStart, eEnd - eStart, r, rOff0 + eStart * rw);
+                // the segment kernels read a few floats of every M row per path: stream the tile's rows in
+                Prefetch.lines(mvals, eStart * ms, eEnd * ms);
             }
             for (int i = t0; i < t1; i++) {
                 int e0 = offsets[i];
