@@ -215,6 +215,52 @@ public final class SafeOutput implements Closeable {
         }
     }
 
+    /**
+     * A new, empty temporary file beside {@code real} ({@code .NAME.PID.RANDOM.tmp}, create-new, with
+     * {@code real}'s permissions when it exists), for a writer that renames it onto {@code real} itself
+     * (md's {@code TrajectoryWriter}, which must rename after its first frame and keep writing). It is
+     * deleted by the shutdown hook until {@link #forget} is called after the rename.
+     */
+    public static Path newTemporaryBeside(Path real) throws IOException {
+        Path dir = real.toAbsolutePath().getParent();
+        String name = real.getFileName().toString();
+        Set<PosixFilePermission> perms = null;
+        if (Files.exists(real)) {
+            try {
+                perms = Files.getPosixFilePermissions(real);
+            } catch (UnsupportedOperationException e) {
+                perms = null;
+            }
+        }
+        for (int attempt = 0;; attempt++) {
+            Path tmp = dir.resolve("." + name + "." + ProcessHandle.current().pid() + "."
+                    + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
+            PENDING.add(tmp);
+            try {
+                if (perms == null) {
+                    Files.createFile(tmp);
+                } else {
+                    Files.createFile(tmp, PosixFilePermissions.asFileAttribute(perms));
+                    Files.setPosixFilePermissions(tmp, perms); // the umask may have cleared some at creation
+                }
+                return tmp;
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                PENDING.remove(tmp); // someone else's file: not ours to delete
+                if (attempt > 100) {
+                    throw new IOException(real + ": cannot create a temporary file in " + dir, e);
+                }
+            } catch (IOException e) {
+                PENDING.remove(tmp);
+                throw new IOException(real + ": cannot write here (" + reason(e) + ")", e);
+            }
+        }
+    }
+
+    /** {@code tmp} (from {@link #newTemporaryBeside}) was renamed or deleted: the shutdown hook leaves it alone. */
+    public static void forget(Path tmp) {
+        PENDING.remove(tmp);
+    }
+
     /** The stream to write the content to (buffered; closing it only flushes, {@link #commit} finishes). */
     public OutputStream stream() {
         return stream;

@@ -10,8 +10,10 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -58,7 +60,14 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
     public enum Mode {
         /** The file must not exist yet (create-new: of two runs racing for one name, one fails). */
         CREATE,
-        /** An existing file is emptied, once this writer holds its lock. */
+        /**
+         * An existing file is replaced, but only once the new run has a frame: the frames go to a
+         * temporary file beside it ({@code .NAME.PID.RANDOM.tmp}) that is renamed onto it after the
+         * first one is written. A run that fails before its first frame (a bad structure, a force
+         * field that cannot start) leaves the earlier trajectory as it was; other hard links to it
+         * keep the earlier content; a symlink stays and the file it points to is replaced. The
+         * earlier file stays locked until the rename, so a second run cannot write it meanwhile.
+         */
         OVERWRITE,
         /** Frames go after the existing ones (continuing a run); the file must exist. */
         APPEND
@@ -69,6 +78,13 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
     /** The frame being formatted; file trajectories only. */
     private final StringWriter text;
     private final Path path;
+    /** {@link Mode#OVERWRITE} before its first frame: the temporary file being written, else null. */
+    private Path pendingTemp;
+    /** The real file the temporary one replaces (symlinks resolved). */
+    private final Path replacedTarget;
+    /** The earlier trajectory, open and locked until the rename; else null. */
+    private FileChannel replaced;
+    private FileLock replacedLock;
     private final FileChannel channel;
     private final FileLock lock;
     private final Mode mode;
@@ -76,6 +92,8 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
     private long committedSize;
     private long frames;
     private boolean closed;
+    /** Info written into every frame besides the state (the run's settings, so that a resume can keep them). */
+    private final Map<String, Object> runInfo = new LinkedHashMap<>();
 
     /** A trajectory into any writer (flushed after every frame). */
     public TrajectoryWriter(Writer writer, Options options) {
@@ -86,6 +104,7 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
         this.channel = null;
         this.lock = null;
         this.mode = null;
+        this.replacedTarget = null;
     }
 
     private TrajectoryWriter(Path path, FileChannel channel, FileLock lock, Mode mode, Options options)
@@ -97,7 +116,24 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
         this.channel = channel;
         this.lock = lock;
         this.mode = mode;
+        this.replacedTarget = null;
         this.committedSize = channel.size();
+    }
+
+    private TrajectoryWriter(Path path, Path real, Path temp, FileChannel channel, FileLock lock, FileChannel replaced,
+            FileLock replacedLock, Options options) {
+        this.options = options == null ? Options.DEFAULT : options;
+        this.text = new StringWriter(1 << 16);
+        this.out = new ExtXyzWriter(text);
+        this.path = path;
+        this.channel = channel;
+        this.lock = lock;
+        this.mode = Mode.OVERWRITE;
+        this.pendingTemp = temp;
+        this.replacedTarget = real;
+        this.replaced = replaced;
+        this.replacedLock = replacedLock;
+        this.committedSize = 0;
     }
 
     /** A new trajectory file ({@link Mode#CREATE}: refuses a file that exists). */
@@ -118,25 +154,16 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
 
     /** As {@link #open(Path, Options, Mode)}; with {@code expectedSize >= 0}, refuses a file of another size. */
     private static TrajectoryWriter open(Path path, Options options, Mode mode, long expectedSize) throws IOException {
+        if (mode == Mode.OVERWRITE && Files.exists(path)) {
+            return replacing(path, options);
+        }
         FileChannel ch = switch (mode) {
-            case CREATE -> FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            case OVERWRITE -> FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            // OVERWRITE of a file that does not exist: a new file, as CREATE (also removed if it gets no frame)
+            case CREATE, OVERWRITE -> FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             case APPEND -> FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         };
         try {
-            FileLock lock;
-            try {
-                lock = ch.tryLock();
-            } catch (OverlappingFileLockException e) {
-                lock = null; // this JVM already writes it
-            }
-            if (lock == null) {
-                throw new IOException(path + ": another run is writing this trajectory (it is locked); "
-                        + "choose another output file");
-            }
-            if (mode == Mode.OVERWRITE) {
-                ch.truncate(0);
-            }
+            FileLock lock = lockOrRefuse(ch, path);
             if (expectedSize >= 0 && ch.size() != expectedSize) {
                 throw new IOException(path + ": changed while it was being read (" + expectedSize + " bytes, now "
                         + ch.size() + "): another run writing it?");
@@ -145,9 +172,54 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
                 endWithNewline(ch);
             }
             ch.position(ch.size());
-            return new TrajectoryWriter(path, ch, lock, mode, options);
+            return new TrajectoryWriter(path, ch, lock, mode == Mode.OVERWRITE ? Mode.CREATE : mode, options);
         } catch (IOException | RuntimeException e) {
             ch.close();
+            throw e;
+        }
+    }
+
+    private static FileLock lockOrRefuse(FileChannel ch, Path path) throws IOException {
+        FileLock lock;
+        try {
+            lock = ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null; // this JVM already writes it
+        }
+        if (lock == null) {
+            throw new IOException(path + ": another run is writing this trajectory (it is locked); "
+                    + "choose another output file");
+        }
+        return lock;
+    }
+
+    /** {@link Mode#OVERWRITE} of an existing file: lock it, write a temporary file beside it (renamed after frame 0). */
+    private static TrajectoryWriter replacing(Path path, Options options) throws IOException {
+        Path real = path.toRealPath();
+        if (!Files.isRegularFile(real)) {
+            throw new IOException(path + ": is not a regular file (a device, pipe or socket); choose a file");
+        }
+        FileChannel old = FileChannel.open(real, StandardOpenOption.WRITE); // opened to lock it: nothing is written
+        Path temp = null;
+        FileChannel ch = null;
+        try {
+            FileLock oldLock = lockOrRefuse(old, path);
+            temp = SafeOutput.newTemporaryBeside(real);
+            ch = FileChannel.open(temp, StandardOpenOption.WRITE);
+            FileLock lock = lockOrRefuse(ch, temp);
+            return new TrajectoryWriter(path, real, temp, ch, lock, old, oldLock, options);
+        } catch (IOException | RuntimeException e) {
+            try {
+                if (ch != null) {
+                    ch.close();
+                }
+                if (temp != null) {
+                    Files.deleteIfExists(temp);
+                    SafeOutput.forget(temp);
+                }
+            } finally {
+                old.close();
+            }
             throw e;
         }
     }
@@ -193,6 +265,23 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
         if (last.get(0) != '\n') {
             ch.write(ByteBuffer.wrap(new byte[] {'\n'}), size);
         }
+    }
+
+    /**
+     * Info keys written into every frame from now on, after the writer's own (e3j md writes its
+     * ensemble, time step and thermostat there, which {@code --resume} takes up). Values are
+     * strings, longs or finite doubles.
+     */
+    public TrajectoryWriter withRunInfo(Map<String, ?> info) {
+        for (Map.Entry<String, ?> e : info.entrySet()) {
+            Object v = e.getValue();
+            if (!(v instanceof String || v instanceof Long || (v instanceof Double d && Double.isFinite(d)))) {
+                throw new IllegalArgumentException("run info " + e.getKey() + " = " + v
+                        + ": a string, a long or a finite double");
+            }
+            runInfo.put(e.getKey(), v);
+        }
+        return this;
     }
 
     /** Frames written so far (by this writer). */
@@ -245,6 +334,46 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
         }
         committedSize += bytes.capacity(); // the write started at the end of the previous frame
         frames++;
+        if (pendingTemp != null) {
+            replaceEarlierTrajectory(step);
+        }
+    }
+
+    /** The first frame of an OVERWRITE is written: the temporary file takes the trajectory's name. */
+    private void replaceEarlierTrajectory(long step) {
+        try {
+            channel.force(true); // the name must not point to a file whose frame is not on disk yet
+            try {
+                Files.move(pendingTemp, replacedTarget, StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(pendingTemp, replacedTarget, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new MdException(path + ": cannot replace the earlier trajectory with the new one ("
+                    + SafeOutput.reason(e) + "); the earlier one is untouched", step, -1, e);
+        }
+        SafeOutput.forget(pendingTemp);
+        pendingTemp = null;
+        try {
+            releaseReplaced();
+        } catch (IOException ignored) {
+            // the earlier file is gone from the folder; its lock and handle go with the process at the latest
+        }
+    }
+
+    private void releaseReplaced() throws IOException {
+        if (replaced == null) {
+            return;
+        }
+        try {
+            if (replacedLock.isValid()) {
+                replacedLock.release();
+            }
+        } finally {
+            replaced.close();
+            replaced = null;
+        }
     }
 
     /** Undoes a partly written frame; says what the file holds now. */
@@ -293,6 +422,7 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
         // Kinetic energy and temperature of this frame, so a trajectory can be plotted on its own.
         info.put("kinetic_energy", org.e3j.md.Thermo.kineticEnergy(system));
         info.put("temperature", org.e3j.md.Thermo.temperature(system));
+        info.putAll(runInfo);
         if (result != null && result.has(ForceResult.FORCES) && result.numAtoms() == n) {
             double[] forces = result.forcesCopy();
             for (int k = 0; k < forces.length; k++) {
@@ -311,7 +441,9 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
 
     /**
      * Releases the lock and closes the file. A new file ({@link Mode#CREATE}) that never received a
-     * frame is removed, so a run that fails before its first frame leaves nothing behind.
+     * frame is removed, so a run that fails before its first frame leaves nothing behind; an
+     * {@link Mode#OVERWRITE} that never received one removes its temporary file and leaves the
+     * earlier trajectory as it was.
      */
     @Override
     public void close() throws IOException {
@@ -324,7 +456,11 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
         }
         closed = true;
         try {
-            if (mode == Mode.CREATE && frames == 0 && channel.size() == 0) {
+            if (pendingTemp != null) {
+                Files.deleteIfExists(pendingTemp); // never renamed: the earlier trajectory is untouched
+                SafeOutput.forget(pendingTemp);
+                pendingTemp = null;
+            } else if (mode == Mode.CREATE && frames == 0 && channel.size() == 0) {
                 Files.deleteIfExists(path); // still holding the lock: nobody else writes it
             }
         } finally {
@@ -333,7 +469,11 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
                     lock.release();
                 }
             } finally {
-                channel.close();
+                try {
+                    channel.close();
+                } finally {
+                    releaseReplaced();
+                }
             }
         }
     }

@@ -118,7 +118,7 @@ class TrajectoryWriterTest {
                 () -> TrajectoryWriter.open(file, TrajectoryWriter.Options.DEFAULT));
         assertEquals("earlier run\n", Files.readString(file));
         try (TrajectoryWriter first = TrajectoryWriter.open(file, null, TrajectoryWriter.Mode.OVERWRITE)) {
-            assertEquals(0, Files.size(file));
+            assertEquals("earlier run\n", Files.readString(file), "replaced only once the new run has a frame");
             for (TrajectoryWriter.Mode m : TrajectoryWriter.Mode.values()) {
                 if (m == TrajectoryWriter.Mode.CREATE) {
                     continue;
@@ -136,6 +136,39 @@ class TrajectoryWriterTest {
         Path unused = dir.resolve("unused.xyz");
         TrajectoryWriter.open(unused, null).close();
         assertTrue(Files.notExists(unused));
+    }
+
+    @Test
+    void anOverwriteThatGetsNoFrameLeavesTheEarlierTrajectoryAndHardLinksKeepTheirContent(@TempDir Path dir)
+            throws Exception {
+        Path file = Files.writeString(dir.resolve("t.xyz"), "earlier run\n");
+        Path link = Files.createLink(dir.resolve("backup.xyz"), file);
+        // a run that fails before its first frame (MD cannot start, a bad structure): nothing is lost
+        TrajectoryWriter.open(file, null, TrajectoryWriter.Mode.OVERWRITE).close();
+        assertEquals("earlier run\n", Files.readString(file));
+        try (var listing = Files.list(dir)) {
+            assertEquals(2, listing.count(), "no temporary file is left behind");
+        }
+        AtomsSystem s = argon();
+        ForceResult r = new ForceResult();
+        LennardJones.argon().compute(s, ForceResult.ENERGY | ForceResult.FORCES, r);
+        try (TrajectoryWriter w = TrajectoryWriter.open(file, null, TrajectoryWriter.Mode.OVERWRITE)) {
+            w.write(s, r, 0, 0.0);
+            assertEquals(1, ExtXyz.read(file).size(), "after its first frame the new run has the name");
+            w.write(s, r, 1, 2.0);
+        }
+        assertEquals(2, ExtXyz.read(file).size());
+        assertEquals("earlier run\n", Files.readString(link), "the other name of the earlier file keeps it");
+        // through a symlink: the link stays, the file it points to is replaced
+        Path viaLink = Files.createSymbolicLink(dir.resolve("current.xyz"), file.getFileName());
+        try (TrajectoryWriter w = TrajectoryWriter.open(viaLink, null, TrajectoryWriter.Mode.OVERWRITE)) {
+            w.write(s, r, 7, 14.0);
+        }
+        assertTrue(Files.isSymbolicLink(viaLink));
+        assertEquals(1, ExtXyz.read(file).size());
+        try (var listing = Files.list(dir)) {
+            assertEquals(3, listing.count(), "no temporary file is left behind");
+        }
     }
 
     @Test
