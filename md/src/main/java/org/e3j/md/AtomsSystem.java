@@ -122,10 +122,29 @@ public final class AtomsSystem {
                     velocities[3 * i + c] = momenta[3 * i + c] / masses[i];
                 }
             }
+            double[] given = realProperty(f, "velocities", 3, n);
+            if (given != null) {
+                checkAgree(velocities, given);
+            }
         } else {
             velocities = realProperty(f, "velocities", 3, n);
         }
         return new AtomsSystem(s.numbers(), s.positions(), velocities, masses, s.cell(), s.pbc());
+    }
+
+    /** A frame with both momenta and velocities: the velocities used (from the momenta) must be the ones given. */
+    private static void checkAgree(double[] fromMomenta, double[] given) {
+        double scale = 0;
+        for (double v : fromMomenta) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        for (int k = 0; k < given.length; k++) {
+            if (!(Math.abs(fromMomenta[k] - given[k]) <= 1e-6 * scale)) {
+                throw new StructureException("atom " + k / 3 + ": the frame's velocities (" + given[k] + " along "
+                        + "xyz".charAt(k % 3) + ") contradict its momenta over the masses (" + fromMomenta[k]
+                        + "); give one of the two");
+            }
+        }
     }
 
     private static double[] realProperty(Frame f, String name, int columns, int n) {

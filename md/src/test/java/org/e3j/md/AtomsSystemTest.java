@@ -67,6 +67,17 @@ class AtomsSystemTest {
     }
 
     @Test
+    void aFrameWithMomentaAndVelocitiesMustAgree() {
+        String head = "2\nProperties=species:S:1:pos:R:3:momenta:R:3:velocities:R:3\n";
+        // Ar (39.948 amu): momentum 39.948 is velocity 1
+        AtomsSystem agree = AtomsSystem.of(ExtXyz.parse(head + "Ar 0 0 0 39.948 0 0 1 0 0\nAr 3 0 0 0 0 0 0 0 0\n")
+                .get(0));
+        assertEquals(1.0, agree.velocities()[0], 1e-15);
+        assertNames("atom 0: the frame's velocities (2.0 along x) contradict its momenta",
+                () -> AtomsSystem.of(ExtXyz.parse(head + "Ar 0 0 0 39.948 0 0 2 0 0\nAr 3 0 0 0 0 0 0 0 0\n").get(0)));
+    }
+
+    @Test
     void setCellCanKeepFractionalCoordinates() {
         AtomsSystem s = Systems.triclinicArgon(4);
         double[] c = s.cell();

@@ -22,7 +22,7 @@ final class KeyValues {
     private static final Pattern TOKEN = Pattern.compile("[^\\s,]+");
     static final Pattern KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_\\-]*");
 
-    /** Splits into raw key/value strings (value "T" for bare keys), in order; later duplicates win. */
+    /** Splits into raw key/value strings (value "T" for bare keys), in order; a key given twice with two values is refused. */
     static LinkedHashMap<String, String> split(String line, long lineNo) {
         List<List<StringBuilder>> pairs = new ArrayList<>();
         pairs.add(newPair());
@@ -91,7 +91,13 @@ final class KeyValues {
             if (key.isEmpty()) {
                 throw new ExtXyzException(lineNo, "empty key before '=' in the comment line");
             }
-            out.remove(key);
+            String earlier = out.get(key);
+            if (earlier != null && !earlier.equals(value)) {
+                // ASE keeps the last one; one of two values would be dropped unread: refused instead (the
+                // same value twice, or a bare word repeated in a plain XYZ comment, drops nothing)
+                throw new ExtXyzException(lineNo, "key '" + key + "' is given twice with different values in the"
+                        + " comment line");
+            }
             out.put(key, value);
         }
         return out;

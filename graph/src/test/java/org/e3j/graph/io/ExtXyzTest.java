@@ -213,6 +213,17 @@ class ExtXyzTest {
         assertArrayEquals(new double[] {1, 2, 3, 4, 5, 6}, f.get(0).stress());
         assertEquals(1e-3, f.get(0).energy());
         assertEquals("value", f.get(0).info().get("key"));
+        // a key twice: the same value (or a word repeated in a plain comment) is fine; two values are refused,
+        // where ASE silently keeps the last
+        f = ExtXyz.parse("1\nthe frame of the run tag=1 tag=1\nAr 0 0 0\n");
+        assertEquals(1L, f.get(0).info().get("tag"));
+        badAt("1\nLattice=\"3 0 0 0 3 0 0 0 3\" Properties=species:S:1:pos:R:3 Lattice=\"30 0 0 0 30 0 0 0 30\"\n"
+                + "Cu 0 0 0\n", 2, "'Lattice' is given twice");
+        badAt("1\nstep=1 time=2.0 step=2\nAr 0 0 0\n", 2, "'step' is given twice");
+        // species and Z both given: Z is used, and a species naming another element contradicts it
+        f = ExtXyz.parse("2\nProperties=species:S:1:pos:R:3:Z:I:1\nCu 0 0 0 29\nCu_a 2 0 0 29\n");
+        assertArrayEquals(new int[] {29, 29}, f.get(0).structure().numbers());
+        badAt("2\nProperties=species:S:1:pos:R:3:Z:I:1\nCu 0 0 0 29\nCu 2 0 0 79\n", 4, "species Cu contradicts Z 79");
     }
 
     static ExtXyzException bad(String text) {

@@ -215,7 +215,7 @@ public final class Json {
         }
         if (text.charAt(pos) == '0') {
             pos++;
-        } else if (Character.isDigit(text.charAt(pos))) {
+        } else if (isDigit(text.charAt(pos))) {
             while (pos < text.length() && isDigit(text.charAt(pos))) {
                 pos++;
             }

@@ -75,6 +75,12 @@ public final class Params {
                 problems.add("tensor \"" + path + "\" holds " + values[i] + " at flat index " + i);
                 break;
             }
+            if (Math.abs(values[i]) > Float.MAX_VALUE) {
+                // an F64 value the fast engine's float32 cannot hold: it would compute with infinity
+                problems.add("tensor \"" + path + "\" holds " + values[i] + " at flat index " + i
+                        + ", beyond float32's range (the fast engine computes in float32)");
+                break;
+            }
         }
         return values;
     }

@@ -21,7 +21,9 @@ class JsonTest {
     @Test
     void refusesNonJson() {
         for (String bad : new String[] {"", "{", "[1,]", "{\"a\":1,}", "NaN", "01", "1.", "'a'", "{a:1}",
-                "[1] x", "\"\u0001\"", "1e", "[".repeat(100) + "]".repeat(100)}) {
+                "[1] x", "\"\u0001\"", "1e", "[".repeat(100) + "]".repeat(100),
+                // digits of other scripts: refused as JSON (a NumberFormatException escaped for the minus case)
+                "-\u0663", "\u0663", "{\"t\": -\uff13}", "[-\u0661]", "1e\u0663", "1.\u0663"}) {
             assertThrows(ModelFormatException.class, () -> Json.parse(bad), bad);
         }
     }

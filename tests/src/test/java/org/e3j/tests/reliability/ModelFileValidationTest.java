@@ -134,6 +134,16 @@ class ModelFileValidationTest {
         ModelFormatException e = loadFails(ModelFiles.write(p.config(),
                 ModelFiles.with(p.tensors(), name, new ModelFiles.Tensor("I32", t.shape(), t.bytes()))));
         contains(e, "has dtype I32");
+        // F64 values that float32 cannot hold: the fast engine would compute with infinity
+        int count = t.bytes().length / 4;
+        ByteBuffer f64 = ByteBuffer.allocate(8 * count).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer f32 = ByteBuffer.wrap(t.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < count; i++) {
+            f64.putDouble(8 * i, i == 1 ? -1e39 : f32.getFloat(4 * i));
+        }
+        e = loadFails(ModelFiles.write(p.config(),
+                ModelFiles.with(p.tensors(), name, new ModelFiles.Tensor("F64", t.shape(), f64.array()))));
+        contains(e, "tensor \"" + name + "\" holds -1.0E39 at flat index 1, beyond float32's range");
     }
 
     @Test
