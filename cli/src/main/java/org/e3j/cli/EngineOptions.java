@@ -48,6 +48,11 @@ public final class EngineOptions {
         if (!engine.equals("fast") && !engine.equals("reference")) {
             throw new OptionException("--engine must be fast or reference, got " + engine);
         }
+        if (engine.equals("reference") && threads != 1) {
+            // it would be ignored (and bench and md would report a thread count that was not used)
+            throw new OptionException("--threads " + threads + ": the reference engine runs on one thread; "
+                    + "--threads is the fast engine's");
+        }
     }
 
     private ForceField open(boolean single) {

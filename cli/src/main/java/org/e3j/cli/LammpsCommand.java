@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.e3j.graph.Elements;
+import org.e3j.graph.io.SafeOutput;
 import org.e3j.md.ForceField;
 import org.e3j.md.lammps.Lammps;
 import org.e3j.md.lammps.LammpsScript;
@@ -79,6 +80,12 @@ public final class LammpsCommand implements Callable<Integer> {
             }
             numbers[i] = Elements.number(el);
         }
+        // LAMMPS opens its log with fopen(..., "w") as it starts, before the script is read: a log named
+        // like the script or the model would empty it (its default, log.lammps in this folder, too)
+        String logFile = log == null ? "log.lammps" : log;
+        if (!logFile.equals("none")) {
+            checkLog(Path.of(logFile), script, engine.modelPath());
+        }
         List<String> args = new ArrayList<>();
         if (log != null) {
             args.add("-log");
@@ -107,5 +114,25 @@ public final class LammpsCommand implements Callable<Integer> {
             out.printf("e3j lammps: done, %d force evaluations%s%n", s.evaluations(), rebuilds);
         }
         return 0;
+    }
+
+    /** The log must not be the script or the model, nor a folder; a device (/dev/null) is LAMMPS's business. */
+    static void checkLog(Path logFile, Path script, Path model) throws IOException {
+        if (logFile.toString().isEmpty()) {
+            throw new OptionException("--log: the file name is empty (none writes no log)");
+        }
+        if (Files.isDirectory(logFile)) {
+            throw new IOException(logFile + ": is a directory; --log names the LAMMPS log file");
+        }
+        if (!Files.exists(logFile)) {
+            return;
+        }
+        for (SafeOutput.Input in : new SafeOutput.Input[] {SafeOutput.Input.of("the LAMMPS input script", script),
+            SafeOutput.Input.of("the model", model)}) {
+            if (in.path() != null && Files.exists(in.path()) && Files.isSameFile(logFile, in.path())) {
+                throw new IOException(logFile + ": is also " + in.role() + " (LAMMPS empties its log as it starts)"
+                        + "; choose another --log (without --log, LAMMPS writes log.lammps in the current folder)");
+            }
+        }
     }
 }

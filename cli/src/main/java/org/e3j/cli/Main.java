@@ -91,6 +91,10 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(out);
         cl.setErr(err);
+        // every number option is a plain decimal, as the structure reader wants them: not Java's
+        // hexadecimal floats ("0x1p1"), type suffixes ("2d"), NaN or Infinity; and it must fit a double
+        cl.registerConverter(Double.class, Main::decimal);
+        cl.registerConverter(Double.TYPE, Main::decimal);
         // --version on every subcommand, with the same text as `e3j --version`.
         useVersionEverywhere(cl, new Version());
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> report(ex, commandLine.getErr()));
@@ -106,6 +110,21 @@ public final class Main implements Runnable {
         } catch (OutOfMemoryError e) {
             return report(e, err);
         }
+    }
+
+    private static final java.util.regex.Pattern DECIMAL =
+            java.util.regex.Pattern.compile("[+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?");
+
+    /** A decimal number option: refused (a usage error naming the option) unless plain decimal and finite. */
+    static double decimal(String text) {
+        if (!DECIMAL.matcher(text).matches()) {
+            throw new CommandLine.TypeConversionException("'" + text + "' is not a decimal number");
+        }
+        double v = Double.parseDouble(text);
+        if (Double.isInfinite(v)) {
+            throw new CommandLine.TypeConversionException("'" + text + "' is too large");
+        }
+        return v;
     }
 
     private static void useVersionEverywhere(CommandLine cl, IVersionProvider version) {

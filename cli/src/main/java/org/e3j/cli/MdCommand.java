@@ -7,12 +7,15 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.e3j.cli.viz.EnergyPlot;
 import org.e3j.cli.viz.EnergySeries;
 import org.e3j.cli.viz.Figures;
-import org.e3j.graph.io.ExtXyzReader;
 import org.e3j.graph.io.Frame;
 import org.e3j.graph.io.SafeOutput;
 import org.e3j.md.AtomsSystem;
@@ -26,6 +29,7 @@ import org.e3j.md.Thermo;
 import org.e3j.md.VelocityVerlet;
 import org.e3j.md.io.TrajectoryResume;
 import org.e3j.md.io.TrajectoryWriter;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -97,18 +101,20 @@ public final class MdCommand implements Callable<Integer> {
             throw new OptionException("-o: the trajectory file name is empty");
         }
         PrintWriter out = spec.commandLine().getOut();
-        if (steps < 0 || timestep <= 0 || !(temperature >= 0) || every < 1) {
+        if (steps < 0 || !(timestep > 0 && Double.isFinite(timestep)) || !(temperature >= 0 && Double.isFinite(temperature))
+                || every < 1) {
             throw new OptionException("--steps must be >= 0, --timestep > 0, --temperature >= 0, --every >= 1");
         }
         if (!ensemble.equals("nve") && !ensemble.equals("nvt")) {
             throw new OptionException("--ensemble must be nve or nvt, got " + ensemble);
         }
         var given = spec.commandLine().getParseResult();
-        if (ensemble.equals("nve") && given.hasMatchedOption("--friction")) {
-            throw new OptionException("--friction is the Langevin thermostat's (--ensemble nvt); NVE has none");
+        if (!(friction > 0 && Double.isFinite(friction))) {
+            throw new OptionException("--friction must be a finite number > 0 (1/fs), got " + friction);
         }
-        if (!(friction >= 0 && Double.isFinite(friction))) {
-            throw new OptionException("--friction must be a finite number >= 0 (1/fs), got " + friction);
+        if (newVelocities && structure == null && !resume) {
+            throw new OptionException("--new-velocities: the built-in crystal carries no velocities, they are drawn "
+                    + "anyway; the option is for a structure (-s) that carries momenta");
         }
         if (resume && (structure != null || force || newVelocities)) {
             throw new OptionException("--resume continues from the trajectory's last frame, velocities included: "
@@ -139,13 +145,22 @@ public final class MdCommand implements Callable<Integer> {
             throw new IOException(output + ": no such trajectory to --resume");
         }
         SafeOutput.checkNotAnInput(plot, inputs);
+        if (!resume && !force && Files.exists(plot)) {
+            throw new IOException(plot + ": exists (the energy plot -o " + output + " would write beside it); "
+                    + "--force overwrites it, or choose another -o");
+        }
 
         boolean temperatureGiven = given.hasMatchedOption("--temperature");
+        TrajectoryResume from = resume ? TrajectoryResume.read(output) : null;
+        // a continued run keeps the settings its trajectory records, unless an option says otherwise
+        List<String> changed = from != null ? takeRecordedSettings(from.frame().info(), given) : List.of();
+        if (ensemble.equals("nve") && given.hasMatchedOption("--friction")) {
+            throw new OptionException("--friction is the Langevin thermostat's (--ensemble nvt); NVE has none");
+        }
         if (resume && ensemble.equals("nve") && temperatureGiven) {
             throw new OptionException("--temperature: a resumed NVE run keeps the trajectory's velocities; "
                     + "the temperature is the thermostat's (--ensemble nvt)");
         }
-        TrajectoryResume from = resume ? TrajectoryResume.read(output) : null;
         AtomsSystem system;
         String velocitiesFrom;
         boolean drawn = false;
@@ -153,7 +168,7 @@ public final class MdCommand implements Callable<Integer> {
             system = from.system();
             velocitiesFrom = "continued from step " + from.step() + " of " + output + " (" + from.frames() + " frames)";
         } else {
-            Frame start = structure != null ? firstFrame(structure) : null;
+            Frame start = structure != null ? Structures.readFirstFrame(structure) : null;
             system = start != null ? AtomsSystem.of(start) : Structures.fccCopper(4, Structures.CU_LATTICE);
             boolean carriesVelocities = start != null
                     && (start.arrays().containsKey("momenta") || start.arrays().containsKey("velocities"));
@@ -174,6 +189,11 @@ public final class MdCommand implements Callable<Integer> {
                 velocitiesFrom = "Maxwell-Boltzmann velocities at " + t0 + " K";
             }
         }
+        if (ensemble.equals("nve") && !drawn && given.hasMatchedOption("--seed")) {
+            throw new OptionException("--seed: this run draws no random numbers (NVE with "
+                    + (from != null ? "the trajectory's velocities" : "the velocities of " + structure)
+                    + "); the seed is for drawn velocities and the NVT thermostat");
+        }
         long startStep = from != null ? from.step() : 0;
         // A continued Langevin run must not replay the noise of the segment before it.
         long noiseSeed = seed ^ (startStep * 0x9E3779B97F4A7C15L);
@@ -185,6 +205,7 @@ public final class MdCommand implements Callable<Integer> {
         int n = system.numAtoms();
         TrajectoryWriter.Options frames = new TrajectoryWriter.Options(true, false); // momenta: --resume needs them
         try (ForceField ff = engine.open(); TrajectoryWriter traj = openTrajectory(output, frames, from)) {
+            traj.withRunInfo(recordedSettings());
             ForceResult result = new ForceResult(n);
             MdRun run = new MdRun(system, ff, integrator, result);
             if (from != null) {
@@ -209,6 +230,9 @@ public final class MdCommand implements Callable<Integer> {
                     n, ensemble.toUpperCase(), integrator, timestep, steps, temperatureText, model, engine.engine,
                     engine.threads, engine.threads == 1 ? "" : "s");
             out.printf("%s%n", velocitiesFrom);
+            if (!changed.isEmpty()) {
+                out.printf("settings changed from the trajectory's: %s%n", String.join(", ", changed));
+            }
             long t0 = System.nanoTime();
             run.run(steps);
             if (run.step() % every != 0) {
@@ -231,6 +255,82 @@ public final class MdCommand implements Callable<Integer> {
                     from != null ? " (this part; e3j plot " + output + " draws the whole run)" : "");
         }
         return 0;
+    }
+
+    /** Info keys of every frame: the run's settings, which --resume takes up (and prints where an option changes one). */
+    static final String KEY_ENSEMBLE = "md_ensemble";
+    static final String KEY_TIMESTEP = "md_timestep_fs";
+    static final String KEY_TEMPERATURE = "md_thermostat_K";
+    static final String KEY_FRICTION = "md_friction_per_fs";
+    static final String KEY_SEED = "md_seed";
+
+    private Map<String, Object> recordedSettings() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put(KEY_ENSEMBLE, ensemble);
+        m.put(KEY_TIMESTEP, timestep);
+        if (ensemble.equals("nvt")) {
+            m.put(KEY_TEMPERATURE, temperature);
+            m.put(KEY_FRICTION, friction);
+            m.put(KEY_SEED, seed);
+        }
+        return m;
+    }
+
+    /**
+     * Takes the run settings a trajectory's last frame records (older trajectories have none: then the
+     * options and their defaults apply, as before) for every option not given; returns the ones an
+     * option changes, for the header.
+     */
+    private List<String> takeRecordedSettings(Map<String, Object> info, CommandLine.ParseResult given) {
+        List<String> changed = new ArrayList<>();
+        Object e = info.get(KEY_ENSEMBLE);
+        if (e != null && !e.equals("nve") && !e.equals("nvt")) {
+            throw new MdException(output + ": cannot continue this trajectory, its last frame's " + KEY_ENSEMBLE + " is "
+                    + e + ", not nve or nvt");
+        }
+        if (e != null) {
+            if (!given.hasMatchedOption("--ensemble")) {
+                ensemble = (String) e;
+            } else if (!ensemble.equals(e)) {
+                changed.add("--ensemble " + ensemble + " (the trajectory ran " + e + ")");
+            }
+        }
+        timestep = recorded(info, KEY_TIMESTEP, "--timestep", timestep, given, changed, false);
+        if ("nvt".equals(e)) {
+            temperature = recorded(info, KEY_TEMPERATURE, "--temperature", temperature, given, changed, true);
+            friction = recorded(info, KEY_FRICTION, "--friction", friction, given, changed, false);
+            Object s = info.get(KEY_SEED);
+            if (s != null && !(s instanceof Long)) {
+                throw new MdException(output + ": cannot continue this trajectory, its last frame's " + KEY_SEED + " is "
+                        + s + ", not an integer");
+            }
+            if (s != null && !given.hasMatchedOption("--seed")) {
+                seed = (Long) s;
+            } else if (s != null && seed != (Long) s) {
+                changed.add("--seed " + seed + " (the trajectory's was " + s + ")");
+            }
+        }
+        return changed;
+    }
+
+    /** One recorded number: refused unless finite and positive (or >= 0 where zero is allowed). */
+    private double recorded(Map<String, Object> info, String key, String option, double value,
+            CommandLine.ParseResult given, List<String> changed, boolean zeroAllowed) {
+        Object v = info.get(key);
+        if (v == null) {
+            return value;
+        }
+        double d = v instanceof Number n ? n.doubleValue() : Double.NaN;
+        if (!Double.isFinite(d) || d < 0 || (d == 0 && !zeroAllowed)) {
+            throw new MdException(output + ": cannot continue this trajectory, its last frame's " + key + " is " + v);
+        }
+        if (!given.hasMatchedOption(option)) {
+            return d;
+        }
+        if (value != d) {
+            changed.add(option + " " + value + " (the trajectory's was " + d + ")");
+        }
+        return value;
     }
 
     /** The plot's name: the trajectory's with .png, which must not be the trajectory's own name. */
@@ -260,22 +360,6 @@ public final class MdCommand implements Callable<Integer> {
             String prefix = e.getFile() + ": ";
             why = why.startsWith(prefix) ? why.substring(prefix.length()) : SafeOutput.reason(e);
             throw new IOException(output + ": cannot write the trajectory (" + why + ")", e);
-        }
-    }
-
-    /** The first frame of a structure file (only that one is read). */
-    private static Frame firstFrame(Path file) {
-        InputFiles.requireReadable(Structures.ROLE, file);
-        try (ExtXyzReader r = ExtXyzReader.open(file)) {
-            Frame f = r.readFrame();
-            if (f == null) {
-                throw new InputFiles.InputFileException(Structures.ROLE + " " + file + ": no frames (empty file?)", null);
-            }
-            return f;
-        } catch (InputFiles.InputFileException e) {
-            throw e;
-        } catch (IOException | java.io.UncheckedIOException | org.e3j.engine.E3jException e) {
-            throw InputFiles.whileReading(Structures.ROLE, file, e);
         }
     }
 

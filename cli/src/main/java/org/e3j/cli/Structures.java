@@ -3,9 +3,8 @@ package org.e3j.cli;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.List;
 import org.e3j.engine.E3jException;
-import org.e3j.graph.io.ExtXyz;
+import org.e3j.graph.io.ExtXyzReader;
 import org.e3j.graph.io.Frame;
 import org.e3j.md.AtomsSystem;
 
@@ -49,13 +48,26 @@ final class Structures {
      * extended XYZ, no frames, a bad structure) is one {@link InputFiles.InputFileException} naming it.
      */
     static AtomsSystem firstFrame(Path file) {
-        InputFiles.requireReadable(ROLE, file);
+        Frame f = readFirstFrame(file);
         try {
-            List<Frame> frames = ExtXyz.read(file);
-            if (frames.isEmpty()) {
+            return AtomsSystem.of(f);
+        } catch (E3jException e) {
+            throw InputFiles.whileReading(ROLE, file, e);
+        }
+    }
+
+    /**
+     * The first frame of an extended-XYZ file, read alone: the frames after it are not parsed (a
+     * trajectory still being written, or one of many gigabytes, serves as a starting structure).
+     */
+    static Frame readFirstFrame(Path file) {
+        InputFiles.requireReadable(ROLE, file);
+        try (ExtXyzReader r = ExtXyzReader.open(file)) {
+            Frame f = r.readFrame();
+            if (f == null) {
                 throw new InputFiles.InputFileException(ROLE + " " + file + ": no frames (empty file?)", null);
             }
-            return AtomsSystem.of(frames.get(0));
+            return f;
         } catch (InputFiles.InputFileException e) {
             throw e;
         } catch (IOException | UncheckedIOException | E3jException e) {

@@ -15,8 +15,6 @@ import org.e3j.cli.viz.PanelChart;
 import org.e3j.cli.viz.SeedExample;
 import org.e3j.engine.so3.WignerD;
 import org.e3j.graph.Structure;
-import org.e3j.graph.io.ExtXyz;
-import org.e3j.graph.io.Frame;
 import org.e3j.graph.io.SafeOutput;
 import org.e3j.layers.model.ReferenceModel;
 import picocli.CommandLine.Command;
@@ -90,11 +88,7 @@ public final class VizCommand implements Callable<Integer> {
             edges = FeatureScene.Edges.fixed(SeedExample.SENDERS, SeedExample.RECEIVERS);
             name = "seed example (H, C, O)";
         } else {
-            List<Frame> frames = ExtXyz.read(InputFiles.requireReadable(Structures.ROLE, structure));
-            if (frames.isEmpty()) {
-                throw new InputFiles.InputFileException(Structures.ROLE + " " + structure + ": no frames (empty file?)", null);
-            }
-            Structure s = frames.get(0).structure();
+            Structure s = Structures.readFirstFrame(structure).structure();
             numbers = s.numbers();
             positions = s.positions();
             double rc = cutoff != null ? cutoff : m.config.isPotential() ? m.config.cutoff : 2.5;

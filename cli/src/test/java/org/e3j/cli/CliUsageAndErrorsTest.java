@@ -151,7 +151,8 @@ class CliUsageAndErrorsTest {
         Path big = dir.resolve("big.xyz");
         ExtXyz.write(big, List.of(Structures.fccCopper(12, Structures.CU_LATTICE).toFrame(false))); // 6912 atoms
         for (String engine : new String[] {"fast", "reference"}) {
-            Run r = e3j(List.of("-Xmx40m"), "md", "-s", big.toString(), "--steps", "1", "--quiet", "-t", "2",
+            Run r = e3j(List.of("-Xmx40m"), "md", "-s", big.toString(), "--steps", "1", "--quiet", "-t",
+                    engine.equals("fast") ? "2" : "1",
                     "--engine", engine, "-o", dir.resolve("big-out.xyz").toString());
             assertEquals(Main.EXIT_OUT_OF_MEMORY, r.status(), engine + ": " + r.err());
             assertTrue(r.err().startsWith("e3j: out of memory"), r.err());

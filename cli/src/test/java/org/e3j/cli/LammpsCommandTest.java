@@ -159,4 +159,28 @@ class LammpsCommandTest {
         assertNotEquals(0, lammpsError.status(), lammpsError.out() + lammpsError.err());
         assertTrue((lammpsError.out() + lammpsError.err()).contains("ERROR"), lammpsError.out() + lammpsError.err());
     }
+
+    @Test
+    void theLogIsNeverTheScriptOrTheModel() throws Exception {
+        // LAMMPS empties its log as it starts: on main before this test, --log in.lmp emptied the script
+        String script = SCRIPT.formatted("");
+        Path in = Files.writeString(dir.resolve("in.lmp"), script);
+        Run same = e3j("lammps", in.toString(), "--elements", "Cu", "--log", in.toString());
+        assertEquals(1, same.status(), same.err());
+        assertTrue(same.err().contains("is also the LAMMPS input script"), same.err());
+        assertEquals(script, Files.readString(in));
+        Path model = Files.copy(Path.of("..", "models", "cu-emt.safetensors"), dir.resolve("cu.safetensors"));
+        byte[] modelBytes = Files.readAllBytes(model);
+        Run onModel = e3j("lammps", in.toString(), "--elements", "Cu", "-m", model.toString(), "--log",
+                dir.relativize(model).toString());
+        assertEquals(1, onModel.status(), onModel.err());
+        assertTrue(onModel.err().contains("is also the model"), onModel.err());
+        assertEquals(java.util.Arrays.toString(modelBytes), java.util.Arrays.toString(Files.readAllBytes(model)));
+        // without --log LAMMPS writes log.lammps in the current folder: a script of that name is refused too
+        Path named = Files.writeString(dir.resolve("log.lammps"), script);
+        Run byDefault = e3j("lammps", named.toString(), "--elements", "Cu");
+        assertEquals(1, byDefault.status(), byDefault.err());
+        assertTrue(byDefault.err().contains("is also the LAMMPS input script"), byDefault.err());
+        assertEquals(script, Files.readString(named));
+    }
 }

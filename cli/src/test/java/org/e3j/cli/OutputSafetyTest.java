@@ -15,6 +15,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.e3j.graph.Structure;
 import org.e3j.graph.io.ExtXyz;
@@ -279,6 +280,34 @@ class OutputSafetyTest {
     }
 
     @Test
+    void mdRefusesToReplaceAnExistingPlotUnlessForced() throws Exception {
+        Path traj = dir.resolve("new.xyz");
+        Path plot = Files.writeString(dir.resolve("new.png"), "the user's own picture");
+        oneLine(md(traj, 4, "-s", crystal.toString()), "new.png: exists");
+        assertEquals("the user's own picture", Files.readString(plot));
+        assertFalse(Files.exists(traj));
+        Run forced = md(traj, 4, "-s", crystal.toString(), "--force");
+        assertEquals(0, forced.status(), forced.err());
+        assertTrue(Files.size(plot) > 1000 && !Files.readString(plot, java.nio.charset.StandardCharsets.ISO_8859_1)
+                .startsWith("the user's"), "--force replaced it with the energy plot");
+    }
+
+    @Test
+    void aForcedRunThatCannotStartLeavesTheEarlierTrajectoryWhole() throws Exception {
+        Path traj = dir.resolve("t.xyz");
+        assertEquals(0, md(traj, 4, "-s", crystal.toString()).status());
+        byte[] before = Files.readAllBytes(traj);
+        // the first force call fails (non-finite energy) after the trajectory is opened: on main before
+        // this test, --force had emptied the file by then and left it at 0 bytes
+        Path bad = overflowingModel(dir);
+        Run failed = e3j("md", "-m", bad.toString(), "--steps", "4", "--timestep", "1", "--quiet", "-o",
+                traj.toString(), "-s", crystal.toString(), "--force");
+        assertEquals(1, failed.status(), failed.err());
+        assertArrayEquals(before, Files.readAllBytes(traj));
+        assertEquals(List.of(), temporaries(), "no temporary file is left behind");
+    }
+
+    @Test
     void mdContinuesARunFromItsLastFrameAsIfItHadNotStopped() throws Exception {
         Path whole = dir.resolve("whole.xyz");
         Path parts = dir.resolve("parts.xyz");
@@ -304,6 +333,39 @@ class OutputSafetyTest {
     }
 
     @Test
+    void aContinuedRunKeepsTheSettingsItsTrajectoryRecords() throws Exception {
+        // on main before this test, --resume went on as NVE at 2 fs whatever the run had been
+        Path traj = dir.resolve("nvt.xyz");
+        Run first = e3j("md", "-m", MODEL.toString(), "-s", crystal.toString(), "--ensemble", "nvt", "-T", "600",
+                "--friction", "0.02", "--timestep", "0.5", "--seed", "9", "--steps", "4", "--every", "2", "--quiet",
+                "-o", traj.toString());
+        assertEquals(0, first.status(), first.err());
+        Run resumed = e3j("md", "-m", MODEL.toString(), "--resume", "--steps", "4", "--every", "2", "--quiet", "-o",
+                traj.toString());
+        assertEquals(0, resumed.status(), resumed.err());
+        assertTrue(resumed.out().contains("NVT") && resumed.out().contains("dt = 0.5 fs")
+                && resumed.out().contains("T = 600.0 K"), resumed.out());
+        assertFalse(resumed.out().contains("settings changed"), resumed.out());
+        List<Frame> frames = ExtXyz.read(traj);
+        Map<String, Object> info = frames.get(frames.size() - 1).info();
+        assertEquals(8L, info.get("step"));
+        assertEquals(4.0, (Double) info.get("time"), 1e-9, "8 steps of 0.5 fs");
+        assertEquals("nvt", info.get("md_ensemble"));
+        assertEquals(0.5, info.get("md_timestep_fs"));
+        assertEquals(600.0, info.get("md_thermostat_K"));
+        assertEquals(0.02, info.get("md_friction_per_fs"));
+        assertEquals(9L, info.get("md_seed"));
+        // an option given with --resume wins, and the header says what changed
+        Run changed = e3j("md", "-m", MODEL.toString(), "--resume", "--steps", "2", "--every", "2", "--quiet",
+                "--timestep", "1", "-o", traj.toString());
+        assertEquals(0, changed.status(), changed.err());
+        assertTrue(changed.out().contains("settings changed from the trajectory's: --timestep 1.0 (the trajectory's"
+                + " was 0.5)"), changed.out());
+        frames = ExtXyz.read(traj);
+        assertEquals(6.0, (Double) frames.get(frames.size() - 1).info().get("time"), 1e-9);
+    }
+
+    @Test
     void momentaInTheStartingStructureAreTheInitialVelocities() throws Exception {
         Path traj = dir.resolve("t.xyz");
         assertEquals(0, md(traj, 4, "-s", crystal.toString()).status());
@@ -311,7 +373,7 @@ class OutputSafetyTest {
         Path start = dir.resolve("start.xyz");
         ExtXyz.write(start, List.of(last));
         Path again = dir.resolve("again.xyz");
-        Run r = md(again, 0, "-s", start.toString(), "--seed", "7");
+        Run r = md(again, 0, "-s", start.toString());
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("initial velocities from the momenta of"), r.out());
         Frame first = ExtXyz.read(again).get(0);
@@ -393,6 +455,21 @@ class OutputSafetyTest {
         assertEquals(0, md(withMomenta, 2, "-s", crystal.toString()).status());
         oneLine(md(traj, 2, "-s", withMomenta.toString(), "-T", "900"), Main.EXIT_USAGE, "--new-velocities");
         oneLine(md(withMomenta, 2, "--resume", "-T", "900"), Main.EXIT_USAGE, "--temperature");
+        // NVE from given velocities draws nothing: a seed would be ignored
+        oneLine(md(traj, 2, "-s", withMomenta.toString(), "--seed", "7"), Main.EXIT_USAGE, "--seed");
+        oneLine(md(withMomenta, 2, "--resume", "--seed", "7"), Main.EXIT_USAGE, "--seed");
+        oneLine(md(traj, 2, "--new-velocities"), Main.EXIT_USAGE, "--new-velocities");
+        oneLine(md(traj, 2, "-s", crystal.toString(), "--engine", "reference", "-t", "2"), Main.EXIT_USAGE,
+                "--threads");
+        oneLine(md(traj, 2, "-s", crystal.toString(), "--ensemble", "nvt", "--friction", "0"), Main.EXIT_USAGE,
+                "--friction");
+        // numbers are plain finite decimals (Java would take hexadecimal floats and type suffixes)
+        for (String bad : new String[] {"nan", "NaN", "Infinity", "1e400", "0x1p1", "2d", "300f", " 2", "1_0", "\u0662"}) {
+            oneLine(e3j("md", "-m", MODEL.toString(), "--steps", "2", "--quiet", "-o", traj.toString(), "-s",
+                    crystal.toString(), "--timestep", bad), Main.EXIT_USAGE, "Invalid value for option '--timestep'");
+            oneLine(md(traj, 2, "-s", crystal.toString(), "--ensemble", "nvt", "-T", bad), Main.EXIT_USAGE,
+                    "Invalid value for option '--temperature'");
+        }
         assertFalse(Files.exists(traj));
         oneLine(e3j("bench", "-s", crystal.toString(), "-m", MODEL.toString(), "--time", "1e10"), Main.EXIT_USAGE,
                 "--time");
