@@ -52,6 +52,13 @@ echo "load after jmh forward: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine
 # S with 256-bit vectors (the seed's small multiplicities are padded to 16 lanes at 512 bits, 8 at 256)
 "$JAVA" -jar perf/target/benchmarks.jar 'ModelForwardBench' -p bcase=S -p threads=1 -p bits=256 -f "$FORKS" -wi "$WI" -w "$W" \
   -i "$I" -r "$R" -prof gc -rf json -rff "$OUT/jmh-s256.json" > "$OUT/jmh-s256.txt" 2>&1
+# S per call (JMH sample mode: each call timed, percentiles), the statistic jax's row is (the median of
+# single timed calls): at a few µs per call the JMH average above also carries the host's rare long
+# calls (interrupts, neighbours), which the per-call median of either side leaves out
+if echo ",$CASES," | grep -q ',S,'; then
+  "$JAVA" -jar perf/target/benchmarks.jar 'ModelForwardBench' -p bcase=S -p threads=1 -p bits=0,256 -bm sample -tu us \
+    -f "$FORKS" -wi "$WI" -w "$W" -i "$I" -r "$R" -rf json -rff "$OUT/jmh-s-sample.json" > "$OUT/jmh-s-sample.txt" 2>&1
+fi
 # allocation check on C: 10 s iterations (~250 calls each instead of ~50) to separate JMH's per-iteration overhead
 "$JAVA" -jar perf/target/benchmarks.jar 'ModelForwardBench' -p bcase=C -p threads=1 -f 1 -wi "$CWI" -w "$W" -i "$CWI" -r "$CR" \
   -prof gc -rf json -rff "$OUT/jmh-c-long.json" > "$OUT/jmh-c-long.txt" 2>&1
@@ -124,6 +131,13 @@ for extra in ("jmh-s256.json", "jmh-c-long.json"):
             p = b["params"]; j = jax.get((p["bcase"], "forward"))
             print(f"{extra}: {p}: min {min(raw):.1f} med {statistics.median(raw):.1f} us, {alloc:.1f} B/op, "
                   f"jax/e3j(med) {(j['median_us'] / statistics.median(raw)) if j else float('nan'):.1f}")
+sf = f"{out}/jmh-s-sample.json"
+if os.path.exists(sf):
+    for b in json.load(open(sf)):
+        pc = b["primaryMetric"]["scorePercentiles"]; p = b["params"]; j = jax.get(("S", "forward"))
+        print(f"S per call (JMH sample mode, bits {p['bits']}): median {pc['50.0']:.2f} us, p90 {pc['90.0']:.2f}, "
+              f"mean {b['primaryMetric']['score']:.2f} us; "
+              f"jax per-call median / e3j per-call median {(j['median_us'] / pc['50.0']) if j else float('nan'):.1f}")
 ff = f"{out}/jmh-forces.json"
 fmed = {}
 if os.path.exists(ff):
