@@ -284,7 +284,8 @@ public final class MdCommand implements Callable<Integer> {
     private List<String> takeRecordedSettings(Map<String, Object> info, CommandLine.ParseResult given) {
         List<String> changed = new ArrayList<>();
         Object e = info.get(KEY_ENSEMBLE);
-        if (e != null && !e.equals("nve") && !e.equals("nvt")) {
+        if (e != null && !given.hasMatchedOption("--ensemble") && !e.equals("nve") && !e.equals("nvt")) {
+            // (an option given says what to do; only a value the run would take must make sense)
             throw new MdException(output + ": cannot continue this trajectory, its last frame's " + KEY_ENSEMBLE + " is "
                     + e + ", not nve or nvt");
         }
@@ -300,13 +301,13 @@ public final class MdCommand implements Callable<Integer> {
             temperature = recorded(info, KEY_TEMPERATURE, "--temperature", temperature, given, changed, true);
             friction = recorded(info, KEY_FRICTION, "--friction", friction, given, changed, false);
             Object s = info.get(KEY_SEED);
-            if (s != null && !(s instanceof Long)) {
+            if (s != null && !(s instanceof Long) && !given.hasMatchedOption("--seed")) {
                 throw new MdException(output + ": cannot continue this trajectory, its last frame's " + KEY_SEED + " is "
                         + s + ", not an integer");
             }
             if (s != null && !given.hasMatchedOption("--seed")) {
                 seed = (Long) s;
-            } else if (s != null && seed != (Long) s) {
+            } else if (s instanceof Long l && seed != l) {
                 changed.add("--seed " + seed + " (the trajectory's was " + s + ")");
             }
         }
@@ -321,16 +322,18 @@ public final class MdCommand implements Callable<Integer> {
             return value;
         }
         double d = v instanceof Number n ? n.doubleValue() : Double.NaN;
-        if (!Double.isFinite(d) || d < 0 || (d == 0 && !zeroAllowed)) {
-            throw new MdException(output + ": cannot continue this trajectory, its last frame's " + key + " is " + v);
+        boolean valid = Double.isFinite(d) && d >= 0 && (d > 0 || zeroAllowed);
+        if (given.hasMatchedOption(option)) {
+            if (value != d) {
+                changed.add(option + " " + value + " (the trajectory's was " + (valid ? d : v) + ")");
+            }
+            return value;
         }
-        if (!given.hasMatchedOption(option)) {
-            return d;
+        if (!valid) {
+            throw new MdException(output + ": cannot continue this trajectory, its last frame's " + key + " is " + v
+                    + " (give " + option + " to continue with another value)");
         }
-        if (value != d) {
-            changed.add(option + " " + value + " (the trajectory's was " + d + ")");
-        }
-        return value;
+        return d;
     }
 
     /** The plot's name: the trajectory's with .png, which must not be the trajectory's own name. */

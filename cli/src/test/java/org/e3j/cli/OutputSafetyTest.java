@@ -363,6 +363,14 @@ class OutputSafetyTest {
                 + " was 0.5)"), changed.out());
         frames = ExtXyz.read(traj);
         assertEquals(6.0, (Double) frames.get(frames.size() - 1).info().get("time"), 1e-9);
+        // a recorded value that cannot be used is refused, unless an option replaces it
+        Files.writeString(traj, Files.readString(traj).replace("md_timestep_fs=1.0", "md_timestep_fs=-1.0"));
+        Run refused = e3j("md", "-m", MODEL.toString(), "--resume", "--steps", "2", "--quiet", "-o", traj.toString());
+        assertEquals(1, refused.status(), refused.out() + refused.err());
+        assertTrue(refused.err().contains("md_timestep_fs is -1.0 (give --timestep"), refused.err());
+        Run replaced = e3j("md", "-m", MODEL.toString(), "--resume", "--steps", "2", "--every", "2", "--quiet",
+                "--timestep", "1", "-o", traj.toString());
+        assertEquals(0, replaced.status(), replaced.err());
     }
 
     @Test

@@ -337,16 +337,6 @@ public final class ExtXyzReader implements Iterator<Frame>, Iterable<Frame>, Clo
                     set(store[k], a * c.cols() + j, tok[c.first() + j], c, a);
                 }
             }
-            if (species != null && z != null) {
-                // both columns: Z is used; a species that names another element contradicts it (a label
-                // that is no element symbol, such as Cu_a, says nothing about Z)
-                String sym = capitalize(tok[species.first()]);
-                int given = ((int[]) store[columns.indexOf(z)])[a];
-                if (Elements.isSymbol(sym) && Elements.number(sym) != given) {
-                    throw new ExtXyzException(lineNo, "atom " + a + ": species " + shortText(sym) + " contradicts Z "
-                            + given);
-                }
-            }
             if (numbersFromSpecies != null) {
                 String sym = tok[species.first()];
                 try {

@@ -220,10 +220,10 @@ class ExtXyzTest {
         badAt("1\nLattice=\"3 0 0 0 3 0 0 0 3\" Properties=species:S:1:pos:R:3 Lattice=\"30 0 0 0 30 0 0 0 30\"\n"
                 + "Cu 0 0 0\n", 2, "'Lattice' is given twice");
         badAt("1\nstep=1 time=2.0 step=2\nAr 0 0 0\n", 2, "'step' is given twice");
-        // species and Z both given: Z is used, and a species naming another element contradicts it
-        f = ExtXyz.parse("2\nProperties=species:S:1:pos:R:3:Z:I:1\nCu 0 0 0 29\nCu_a 2 0 0 29\n");
-        assertArrayEquals(new int[] {29, 29}, f.get(0).structure().numbers());
-        badAt("2\nProperties=species:S:1:pos:R:3:Z:I:1\nCu 0 0 0 29\nCu 2 0 0 79\n", 4, "species Cu contradicts Z 79");
+        // species and Z both given: Z is used, as ASE does (the species column may hold labels or PDB
+        // atom names, such as CA for an alpha carbon, that read as other elements)
+        f = ExtXyz.parse("2\nProperties=species:S:1:pos:R:3:Z:I:1\nCA 0 0 0 6\nCu_a 2 0 0 29\n");
+        assertArrayEquals(new int[] {6, 29}, f.get(0).structure().numbers());
     }
 
     static ExtXyzException bad(String text) {

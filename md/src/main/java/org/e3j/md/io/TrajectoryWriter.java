@@ -10,7 +10,6 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -157,6 +156,7 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
         if (mode == Mode.OVERWRITE && Files.exists(path)) {
             return replacing(path, options);
         }
+        Object key = mode == Mode.APPEND ? fileKey(path) : null;
         FileChannel ch = switch (mode) {
             // OVERWRITE of a file that does not exist: a new file, as CREATE (also removed if it gets no frame)
             case CREATE, OVERWRITE -> FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
@@ -164,6 +164,9 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
         };
         try {
             FileLock lock = lockOrRefuse(ch, path);
+            if (mode == Mode.APPEND) {
+                requireStillNamed(path, key);
+            }
             if (expectedSize >= 0 && ch.size() != expectedSize) {
                 throw new IOException(path + ": changed while it was being read (" + expectedSize + " bytes, now "
                         + ch.size() + "): another run writing it?");
@@ -176,6 +179,23 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
+        }
+    }
+
+    /** The file's identity (device and inode on Unix), or null where the file system has none. */
+    private static Object fileKey(Path path) throws IOException {
+        return Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+    }
+
+    /**
+     * The lock is on a file, not on its name: another run may have renamed a new trajectory onto the
+     * name between our open and our lock (an OVERWRITE that just wrote its first frame). Then the
+     * file we locked is no longer the trajectory, and writing it would lose the frames.
+     */
+    private static void requireStillNamed(Path path, Object key) throws IOException {
+        if (key != null && !key.equals(fileKey(path))) {
+            throw new IOException(path + ": replaced by another run while this one was opening it; "
+                    + "choose another output file");
         }
     }
 
@@ -199,11 +219,13 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
         if (!Files.isRegularFile(real)) {
             throw new IOException(path + ": is not a regular file (a device, pipe or socket); choose a file");
         }
+        Object key = fileKey(real);
         FileChannel old = FileChannel.open(real, StandardOpenOption.WRITE); // opened to lock it: nothing is written
         Path temp = null;
         FileChannel ch = null;
         try {
             FileLock oldLock = lockOrRefuse(old, path);
+            requireStillNamed(real, key);
             temp = SafeOutput.newTemporaryBeside(real);
             ch = FileChannel.open(temp, StandardOpenOption.WRITE);
             FileLock lock = lockOrRefuse(ch, temp);
@@ -343,12 +365,9 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
     private void replaceEarlierTrajectory(long step) {
         try {
             channel.force(true); // the name must not point to a file whose frame is not on disk yet
-            try {
-                Files.move(pendingTemp, replacedTarget, StandardCopyOption.ATOMIC_MOVE,
-                        StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(pendingTemp, replacedTarget, StandardCopyOption.REPLACE_EXISTING);
-            }
+            // atomic or not at all: a copying move would leave this writer's channel on the deleted
+            // temporary file, and every later frame would go nowhere
+            Files.move(pendingTemp, replacedTarget, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new MdException(path + ": cannot replace the earlier trajectory with the new one ("
                     + SafeOutput.reason(e) + "); the earlier one is untouched", step, -1, e);
