@@ -133,48 +133,16 @@ public final class SafeOutput implements Closeable {
     public static SafeOutput create(Path target, Input... inputs) throws IOException {
         checkNotAnInput(target, inputs);
         Path real = Files.exists(target) ? target.toRealPath() : linkTarget(target.toAbsolutePath(), inputs);
-        Path dir = real.getParent();
-        String name = real.getFileName().toString();
-        // a file that is replaced keeps its permissions (a private 0600 file stays private, also
-        // while its new content is being written)
-        Set<PosixFilePermission> perms = null;
-        if (Files.exists(real)) {
-            try {
-                perms = Files.getPosixFilePermissions(real);
-            } catch (UnsupportedOperationException e) {
-                perms = null; // not a POSIX file system: the new file gets the default permissions
+        Path tmp = newTemporaryBeside(real, target);
+        try {
+            return new SafeOutput(real, tmp, FileChannel.open(tmp, StandardOpenOption.WRITE));
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            PENDING.remove(tmp);
+            if (e instanceof IOException io) {
+                throw new IOException(target + ": cannot write here (" + reason(io) + ")", e);
             }
-        }
-        for (int attempt = 0;; attempt++) {
-            Path tmp = dir.resolve("." + name + "." + ProcessHandle.current().pid() + "."
-                    + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
-            PENDING.add(tmp); // before it exists: a signal from here on finds it in the list
-            FileChannel ch = null;
-            try {
-                ch = perms == null
-                        ? FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)
-                        : FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                                PosixFilePermissions.asFileAttribute(perms));
-                if (perms != null) {
-                    Files.setPosixFilePermissions(tmp, perms); // the umask may have cleared some at creation
-                }
-                return new SafeOutput(real, tmp, ch);
-            } catch (java.nio.file.FileAlreadyExistsException e) {
-                PENDING.remove(tmp); // someone else's file: not ours to delete
-                if (attempt > 100) {
-                    throw new IOException(target + ": cannot create a temporary file in " + dir, e);
-                }
-            } catch (IOException | RuntimeException e) {
-                if (ch != null) {
-                    ch.close();
-                    Files.deleteIfExists(tmp);
-                }
-                PENDING.remove(tmp);
-                if (e instanceof IOException io) {
-                    throw new IOException(target + ": cannot write here (" + reason(io) + ")", e);
-                }
-                throw e;
-            }
+            throw e;
         }
     }
 
@@ -217,11 +185,16 @@ public final class SafeOutput implements Closeable {
 
     /**
      * A new, empty temporary file beside {@code real} ({@code .NAME.PID.RANDOM.tmp}, create-new, with
-     * {@code real}'s permissions when it exists), for a writer that renames it onto {@code real} itself
-     * (md's {@code TrajectoryWriter}, which must rename after its first frame and keep writing). It is
-     * deleted by the shutdown hook until {@link #forget} is called after the rename.
+     * {@code real}'s permissions when it exists): {@link #create}'s, and md's {@code TrajectoryWriter}'s,
+     * which renames it onto {@code real} itself after its first frame and keeps writing. It is deleted
+     * by the shutdown hook until {@link #forget} is called after the rename.
      */
     public static Path newTemporaryBeside(Path real) throws IOException {
+        return newTemporaryBeside(real, real);
+    }
+
+    /** As {@link #newTemporaryBeside(Path)}; errors name {@code named} (the path the user gave). */
+    private static Path newTemporaryBeside(Path real, Path named) throws IOException {
         Path dir = real.toAbsolutePath().getParent();
         String name = real.getFileName().toString();
         Set<PosixFilePermission> perms = null;
@@ -235,23 +208,34 @@ public final class SafeOutput implements Closeable {
         for (int attempt = 0;; attempt++) {
             Path tmp = dir.resolve("." + name + "." + ProcessHandle.current().pid() + "."
                     + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
-            PENDING.add(tmp);
+            PENDING.add(tmp); // before it exists: a signal from here on finds it in the list
+            boolean created = false;
             try {
                 if (perms == null) {
                     Files.createFile(tmp);
+                    created = true;
                 } else {
+                    // a file that is replaced keeps its permissions (a private 0600 file stays private, also
+                    // while its new content is being written)
                     Files.createFile(tmp, PosixFilePermissions.asFileAttribute(perms));
+                    created = true;
                     Files.setPosixFilePermissions(tmp, perms); // the umask may have cleared some at creation
                 }
                 return tmp;
             } catch (java.nio.file.FileAlreadyExistsException e) {
                 PENDING.remove(tmp); // someone else's file: not ours to delete
                 if (attempt > 100) {
-                    throw new IOException(real + ": cannot create a temporary file in " + dir, e);
+                    throw new IOException(named + ": cannot create a temporary file in " + dir, e);
                 }
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
+                if (created) {
+                    Files.deleteIfExists(tmp); // ours (setting its permissions failed): not left behind
+                }
                 PENDING.remove(tmp);
-                throw new IOException(real + ": cannot write here (" + reason(e) + ")", e);
+                if (e instanceof IOException io) {
+                    throw new IOException(named + ": cannot write here (" + reason(io) + ")", e);
+                }
+                throw e;
             }
         }
     }

@@ -106,8 +106,19 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
         this.replacedTarget = null;
     }
 
+    /** A file trajectory written through {@code channel} (a {@link Mode#CREATE} or {@link Mode#APPEND} file). */
     private TrajectoryWriter(Path path, FileChannel channel, FileLock lock, Mode mode, Options options)
             throws IOException {
+        this(path, channel, lock, mode, options, null, null, null, null);
+    }
+
+    /**
+     * With {@code temp}: an {@link Mode#OVERWRITE} whose {@code channel} writes the temporary file,
+     * renamed onto {@code real} after the first frame; until then {@code replaced} holds the earlier
+     * file's {@code replacedLock}.
+     */
+    private TrajectoryWriter(Path path, FileChannel channel, FileLock lock, Mode mode, Options options, Path temp,
+            Path real, FileChannel replaced, FileLock replacedLock) throws IOException {
         this.options = options == null ? Options.DEFAULT : options;
         this.text = new StringWriter(1 << 16);
         this.out = new ExtXyzWriter(text);
@@ -115,24 +126,11 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
         this.channel = channel;
         this.lock = lock;
         this.mode = mode;
-        this.replacedTarget = null;
-        this.committedSize = channel.size();
-    }
-
-    private TrajectoryWriter(Path path, Path real, Path temp, FileChannel channel, FileLock lock, FileChannel replaced,
-            FileLock replacedLock, Options options) {
-        this.options = options == null ? Options.DEFAULT : options;
-        this.text = new StringWriter(1 << 16);
-        this.out = new ExtXyzWriter(text);
-        this.path = path;
-        this.channel = channel;
-        this.lock = lock;
-        this.mode = Mode.OVERWRITE;
         this.pendingTemp = temp;
         this.replacedTarget = real;
         this.replaced = replaced;
         this.replacedLock = replacedLock;
-        this.committedSize = 0;
+        this.committedSize = channel.size();
     }
 
     /** A new trajectory file ({@link Mode#CREATE}: refuses a file that exists). */
@@ -229,7 +227,7 @@ public final class TrajectoryWriter implements MdRun.Observer, Closeable {
             temp = SafeOutput.newTemporaryBeside(real);
             ch = FileChannel.open(temp, StandardOpenOption.WRITE);
             FileLock lock = lockOrRefuse(ch, temp);
-            return new TrajectoryWriter(path, real, temp, ch, lock, old, oldLock, options);
+            return new TrajectoryWriter(path, ch, lock, Mode.OVERWRITE, options, temp, real, old, oldLock);
         } catch (IOException | RuntimeException e) {
             try {
                 if (ch != null) {
